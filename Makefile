@@ -1,0 +1,91 @@
+# The one entry point of the suite. `make` builds; `make run` and `make test`
+# install the Debian packages, build, and then start the stack or test it.
+
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+SYSCONFDIR ?= $(PREFIX)/etc/usersuite
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+VERSION    := 0.1.0
+
+BUILD    := build
+CXX      ?= g++
+PKGS     := libevent libevent_pthreads libpq hiredis jansson libjwt libxcrypt
+CXXFLAGS ?= -O2 -g
+CXXFLAGS += -std=c++20 -Wall -Wextra -Werror -pthread
+CPPFLAGS += -I. -MMD -MP -DUSERSUITE_VERSION='"$(VERSION)"' \
+            -DUSERSUITE_SYSCONFDIR='"$(SYSCONFDIR)"'
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+LIBCOMMON_SRC := $(wildcard libcommon/*.cpp)
+LIBCOMMON_OBJ := $(LIBCOMMON_SRC:%.cpp=$(BUILD)/%.o)
+LIBCOMMON     := $(BUILD)/libcommon.a
+
+DAEMONS      := users-api auth-api
+DAEMON_BINS  := $(DAEMONS:%=$(BUILD)/%)
+UNIT_SRC     := $(wildcard tests/unit/*.cpp)
+UNIT_OBJ     := $(UNIT_SRC:%.cpp=$(BUILD)/%.o)
+UNIT_BIN     := $(BUILD)/unit-tests
+MAN_PAGES    := $(wildcard man/*.[1-8])
+
+.PHONY: all deps run test unit-test integration-test bench install clean lint-man
+all: $(DAEMON_BINS) $(UNIT_BIN)
+
+$(BUILD)/%.o: %.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS) $(PKG_CFLAGS) $(CXXFLAGS) -c $< -o $@
+
+$(LIBCOMMON): $(LIBCOMMON_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# Each daemon is services/<name>/*.cpp and services/<name>/routes/*.cpp.
+define daemon_rule
+$(BUILD)/$(1): $(patsubst %.cpp,$(BUILD)/%.o,$(wildcard services/$(1)/*.cpp services/$(1)/routes/*.cpp)) $(LIBCOMMON)
+	$$(CXX) $$(CXXFLAGS) -o $$@ $$^ $$(PKG_LIBS)
+endef
+$(foreach d,$(DAEMONS),$(eval $(call daemon_rule,$(d))))
+
+$(UNIT_BIN): $(UNIT_OBJ) $(LIBCOMMON)
+	$(CXX) $(CXXFLAGS) -o $@ $^ $(PKG_LIBS) -lgtest -lgtest_main
+
+deps:
+	@scripts/install-deps
+
+run: deps all
+	@scripts/stack run
+
+test: deps all
+	@tests/run
+
+unit-test: all
+	@tests/run --unit
+
+integration-test: all
+	@tests/run --integration
+
+bench: deps all
+	@scripts/bench
+
+lint-man:
+	@for p in $(MAN_PAGES); do mandoc -Tlint -W warning $$p || exit 1; done
+
+install: $(DAEMON_BINS)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/nginx
+	install -m 755 $(DAEMON_BINS) $(DESTDIR)$(SBINDIR)/
+	for p in $(MAN_PAGES); do \
+	  s=$${p##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
+	  sed -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $$p > $(DESTDIR)$(MANDIR)/man$$s/$${p##*/}; \
+	done
+	@# An operator's edited config is never overwritten: new versions land beside it.
+	for f in etc/usersuite.env etc/nginx/*.conf; do \
+	  d=$(DESTDIR)$(SYSCONFDIR)/$${f#etc/}; \
+	  if [ -e $$d ] && ! cmp -s $$f $$d; then install -m 644 $$f $$d.new; \
+	  else install -m 644 $$f $$d; fi; \
+	done
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(LIBCOMMON_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(wildcard $(BUILD)/services/*/*.d $(BUILD)/services/*/routes/*.d)

@@ -1,0 +1,66 @@
+// The table of every configuration key. Adding a key here is the whole job of
+// declaring it; the tests check that etc/usersuite.env and
+// man/usersuite.env.5 list the same keys with the same defaults.
+#include "libcommon/config.hpp"
+
+namespace usersuite {
+
+const std::vector<KeySpec>& config_keys() {
+    using K = KeyType;
+    static const std::vector<KeySpec> keys = {
+        {"ENVIRONMENT", "production", K::choice, 0, 0, "production|development", kAllDaemons,
+         "production or development; only development accepts the seed's placeholder SECRET_KEY"},
+        {"PROJECT_NAME", "User Suite", K::string, 0, 0, nullptr, kAllDaemons,
+         "name shown by GET / and in the API documentation"},
+        {"VERSION", "0.1.0", K::string, 0, 0, nullptr, kAllDaemons, "API version shown in the API documentation"},
+        {"DESCRIPTION", "Users, JWT login and background jobs", K::string, 0, 0, nullptr, kAllDaemons,
+         "one-line description shown in the API documentation"},
+        {"HOST", "0.0.0.0", K::string, 0, 0, nullptr, kAllDaemons,
+         "address nginx listens on for the one URL space"},
+        {"PORT", "8001", K::integer, 1, 65535, nullptr, kAllDaemons, "port nginx listens on for the one URL space"},
+        {"USERS_API_LISTEN", "127.0.0.1:8011", K::listen, 0, 0, nullptr, kUsersApi,
+         "where users-api listens: HOST:PORT, [IPv6]:PORT, or a Unix socket path (starting with / or unix:)"},
+        {"AUTH_API_LISTEN", "127.0.0.1:8012", K::listen, 0, 0, nullptr, kAuthApi,
+         "where auth-api listens, in the same forms as USERS_API_LISTEN"},
+        {"BACKEND_CORS_ORIGINS", "[]", K::origins, 0, 0, nullptr, kAllDaemons,
+         "JSON list of origins allowed by CORS; [\"*\"] allows any origin"},
+        {"DATABASE_URL", nullptr, K::url, 0, 0, "postgresql|postgres", kAllDaemons,
+         "PostgreSQL URL, postgresql://USER:PASSWORD@HOST:PORT/DB; use an IP address or a socket directory "
+         "(?host=/run/postgresql) so that connecting never waits on DNS"},
+        {"DATABASE_POOL_SIZE", "10", K::integer, 1, 1000, nullptr, kAllDaemons,
+         "PostgreSQL connections a daemon keeps open"},
+        {"DATABASE_MAX_OVERFLOW", "20", K::integer, 0, 1000, nullptr, kAllDaemons,
+         "extra PostgreSQL connections a daemon may open under load"},
+        {"DATABASE_ECHO", "false", K::boolean, 0, 0, nullptr, kAllDaemons,
+         "log the text of every SQL statement (never its parameters) at INFO"},
+        {"REDIS_URL", "", K::url, 0, 0, "redis", kAllDaemons,
+         "Redis URL, redis://[:PASSWORD@]HOST:PORT/DB; when set it wins over REDIS_HOST, REDIS_PORT and REDIS_DB"},
+        {"REDIS_HOST", "127.0.0.1", K::string, 0, 0, nullptr, kAllDaemons, "Redis host, when REDIS_URL is empty"},
+        {"REDIS_PORT", "6379", K::integer, 1, 65535, nullptr, kAllDaemons, "Redis port, when REDIS_URL is empty"},
+        {"REDIS_DB", "0", K::integer, 0, 15, nullptr, kAllDaemons, "Redis database number, when REDIS_URL is empty"},
+        {"SECRET_KEY", nullptr, K::secret, 0, 0, nullptr, kAllDaemons,
+         "key that signs tokens: at least 32 bytes, e.g. from `openssl rand -hex 32`"},
+        {"ALGORITHM", "HS256", K::choice, 0, 0, "HS256|HS384|HS512", kAllDaemons, "JWT signing algorithm"},
+        {"ACCESS_TOKEN_EXPIRE_MINUTES", "30", K::integer, 1, 525600, nullptr, kAllDaemons,
+         "lifetime of an access token in minutes"},
+        {"LOG_DIR", "logs", K::path, 0, 0, nullptr, kAllDaemons,
+         "directory of app.log and error.log; empty logs to stderr only"},
+        {"LOG_LEVEL", "INFO", K::choice, 0, 0, "DEBUG|INFO|WARNING|ERROR", kAllDaemons, "lowest level logged"},
+        {"LOG_STDERR", "true", K::boolean, 0, 0, nullptr, kAllDaemons, "also write every log line to stderr"},
+        {"HTTP_IDLE_TIMEOUT", "15", K::integer, 1, 3600, nullptr, kAllDaemons,
+         "seconds a connection may stay silent, reading or writing, before it is closed"},
+        {"HEALTH_TIMEOUT_MS", "2000", K::integer, 50, 60000, nullptr, kAllDaemons,
+         "milliseconds /health waits for PostgreSQL or Redis before calling it down"},
+        {"SHUTDOWN_TIMEOUT", "10", K::integer, 0, 3600, nullptr, kAllDaemons,
+         "seconds SIGTERM waits for in-flight requests before exiting anyway"},
+    };
+    return keys;
+}
+
+const KeySpec* find_key(const std::string& name) {
+    for (const KeySpec& k : config_keys())
+        if (name == k.name) return &k;
+    return nullptr;
+}
+
+}  // namespace usersuite

@@ -1,0 +1,179 @@
+#include "libcommon/daemon.hpp"
+
+#include <event2/event.h>
+#include <getopt.h>
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include "libcommon/log.hpp"
+
+#ifndef USERSUITE_VERSION
+#define USERSUITE_VERSION "0.0.0"
+#endif
+#ifndef USERSUITE_SYSCONFDIR
+#define USERSUITE_SYSCONFDIR "/usr/local/etc/usersuite"
+#endif
+
+namespace usersuite {
+
+namespace {
+
+std::string usage_line(const DaemonInfo& info) {
+    return std::string("usage: ") + info.name + " [-hnV] [-c file] [-l address] [-o key=value]";
+}
+
+void print_help(const DaemonInfo& info) {
+    std::cout << usage_line(info) << "\n\n"
+              << info.summary << "\n\n"
+              << "options:\n"
+              << "  -c, --config FILE      read FILE (KEY=VALUE lines); default " USERSUITE_SYSCONFDIR
+                 "/usersuite.env when it exists\n"
+              << "  -l, --listen ADDRESS   listen on HOST:PORT, [IPv6]:PORT or a Unix socket path; sets "
+              << info.listen_key << "\n"
+              << "  -o, --set KEY=VALUE    set a configuration key; wins over the file and the environment\n"
+              << "  -n, --check            check the configuration, print \"configuration OK\" and exit\n"
+              << "  -h, --help             print this help and exit\n"
+              << "  -V, --version          print the version and exit\n\n"
+              << "configuration keys (file, then environment, then -o; see usersuite.env(5)):\n";
+    for (const KeySpec& k : config_keys()) {
+        if ((k.programs & info.program) == 0) continue;
+        std::string def = k.default_value == nullptr ? "required" : std::string("default \"") + k.default_value + "\"";
+        std::cout << "  " << k.name << " (" << def << ")\n      " << k.help << "\n";
+    }
+    std::cout << "\nsignals: TERM/INT finish in-flight requests and exit 0 (a second one exits at once); "
+                 "HUP reopens the log files.\n"
+              << "exit status: 0 stopped cleanly, 2 usage, 71 cannot listen or open logs, 78 configuration.\n";
+}
+
+void usage_error(const DaemonInfo& info, const std::string& why) {
+    std::cerr << info.name << ": " << why << "\n" << usage_line(info) << "\n";
+    std::exit(kExitUsage);
+}
+
+}  // namespace
+
+std::string daemon_version_line(const DaemonInfo& info) {
+    return std::string(info.name) + " " USERSUITE_VERSION " (libevent " + event_get_version() + ", libpq " +
+           std::to_string(PQlibVersion() / 10000) + "." + std::to_string(PQlibVersion() % 10000) + ", hiredis " +
+           std::to_string(HIREDIS_MAJOR) + "." + std::to_string(HIREDIS_MINOR) + "." + std::to_string(HIREDIS_PATCH) +
+           ", jansson " + JANSSON_VERSION + ")";
+}
+
+DaemonOptions parse_daemon_options(int argc, char** argv, const DaemonInfo& info) {
+    static const option longopts[] = {{"config", required_argument, nullptr, 'c'},
+                                      {"listen", required_argument, nullptr, 'l'},
+                                      {"set", required_argument, nullptr, 'o'},
+                                      {"check", no_argument, nullptr, 'n'},
+                                      {"help", no_argument, nullptr, 'h'},
+                                      {"version", no_argument, nullptr, 'V'},
+                                      {nullptr, 0, nullptr, 0}};
+    DaemonOptions o;
+    o.sources.file = USERSUITE_SYSCONFDIR "/usersuite.env";
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":c:l:o:nhV", longopts, nullptr)) != -1) {
+        switch (c) {
+            case 'c':
+                o.sources.file = optarg;
+                o.sources.file_required = true;
+                break;
+            case 'l': o.sources.overrides.emplace_back(info.listen_key, optarg); break;
+            case 'o': {
+                std::string kv = optarg;
+                std::size_t eq = kv.find('=');
+                if (eq == std::string::npos || eq == 0) usage_error(info, "-o takes KEY=VALUE, not \"" + kv + "\"");
+                o.sources.overrides.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+                break;
+            }
+            case 'n': o.check_only = true; break;
+            case 'h': print_help(info); std::exit(0);
+            case 'V': std::cout << daemon_version_line(info) << "\n"; std::exit(0);
+            case ':': usage_error(info, std::string("option ") + argv[optind - 1] + " needs a value"); break;
+            default: usage_error(info, std::string("unknown option ") + argv[optind - 1]);
+        }
+    }
+    if (optind < argc) usage_error(info, std::string("unexpected argument \"") + argv[optind] + "\"");
+    return o;
+}
+
+Config load_daemon_config(const DaemonInfo& info, const DaemonOptions& options) {
+    Config::Sources s = options.sources;
+    s.environment = config_environment();
+    return Config::load(info.program, s);
+}
+
+void open_daemon_logs(const DaemonInfo& info, const Config& config) {
+    LogLevel level = LogLevel::info;
+    parse_log_level(config.str("LOG_LEVEL"), &level);
+    log_open(info.name, config.str("LOG_DIR"), level, config.boolean("LOG_STDERR"));
+}
+
+HttpSettings http_settings(const Config& config) {
+    std::string why;
+    return HttpSettings{static_cast<int>(config.integer("HTTP_IDLE_TIMEOUT")),
+                        *CorsPolicy::parse(config.str("BACKEND_CORS_ORIGINS"), &why)};
+}
+
+ListenAddress daemon_listen_address(const DaemonInfo& info, const Config& config) {
+    std::string why;
+    auto a = parse_listen_address(config.str(info.listen_key), &why);
+    if (!a) throw ConfigError(info.listen_key, why);
+    return *a;
+}
+
+DaemonSignals::DaemonSignals(EventLoop& loop, HttpServer& server, std::chrono::seconds drain_timeout)
+    : loop_(loop), server_(server), drain_timeout_(drain_timeout) {
+    ::signal(SIGPIPE, SIG_IGN);
+    events_.reserve(3);
+    events_.emplace_back(loop, SIGTERM, [this] { on_stop_signal("SIGTERM"); });
+    events_.emplace_back(loop, SIGINT, [this] { on_stop_signal("SIGINT"); });
+    events_.emplace_back(loop, SIGHUP, [] { log_reopen(); });
+}
+
+void DaemonSignals::on_stop_signal(const char* name) {
+    Logger log("main");
+    if (stopping_) {
+        log.warning(kNoRequest, std::string(name) + " again: exiting now with " +
+                                    std::to_string(server_.in_flight()) + " request(s) unfinished");
+        loop_.stop();
+        return;
+    }
+    stopping_ = true;
+    log.info(kNoRequest, std::string(name) + ": no longer accepting; finishing " +
+                             std::to_string(server_.in_flight()) + " in-flight request(s)");
+    server_.drain(drain_timeout_, [this] {
+        Logger("main").info(kNoRequest, "drained; exiting");
+        loop_.stop();
+    });
+}
+
+void log_process_up(const DaemonInfo& info, const ListenAddress& address,
+                    std::chrono::steady_clock::time_point started) {
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    char took[32];
+    std::snprintf(took, sizeof took, "%.1f", ms);
+    Logger("main").info(kNoRequest, daemon_version_line(info) + " up on " + address.to_string() + ", pid " +
+                                        std::to_string(::getpid()) + ", ready in " + took + " ms");
+}
+
+int run_daemon_main(const DaemonInfo& info, const std::function<int()>& body) {
+    try {
+        return body();
+    } catch (const ConfigError& e) {
+        std::cerr << info.name << ": config: " << e.what() << "\n";
+        return kExitConfig;
+    } catch (const std::exception& e) {
+        std::cerr << info.name << ": " << e.what() << "\n";
+        Logger("main").error(kNoRequest, std::string("exiting: ") + e.what());
+        return kExitOsError;
+    }
+}
+
+}  // namespace usersuite

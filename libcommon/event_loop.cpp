@@ -1,0 +1,46 @@
+#include "libcommon/event_loop.hpp"
+
+#include <event2/event.h>
+
+#include <stdexcept>
+
+namespace usersuite {
+
+void EventBaseDeleter::operator()(event_base* b) const noexcept { event_base_free(b); }
+void EventDeleter::operator()(event* e) const noexcept { event_free(e); }
+
+EventLoop::EventLoop() : base_(event_base_new()) {
+    if (!base_) throw std::runtime_error("cannot create the libevent event base");
+}
+
+void EventLoop::run() {
+    if (event_base_dispatch(base_.get()) < 0) throw std::runtime_error("the event loop failed");
+}
+
+void EventLoop::stop() { event_base_loopbreak(base_.get()); }
+
+Timer::Timer(EventLoop& loop, std::function<void()> fn)
+    : fn_(std::move(fn)), event_(evtimer_new(loop.base(), &Timer::fire, this)) {
+    if (!event_) throw std::runtime_error("cannot create a timer event");
+}
+
+void Timer::arm(std::chrono::milliseconds after) {
+    timeval tv{static_cast<time_t>(after.count() / 1000), static_cast<suseconds_t>((after.count() % 1000) * 1000)};
+    evtimer_add(event_.get(), &tv);
+}
+
+void Timer::cancel() { evtimer_del(event_.get()); }
+
+bool Timer::pending() const { return evtimer_pending(event_.get(), nullptr) != 0; }
+
+void Timer::fire(int, short, void* self) { static_cast<Timer*>(self)->fn_(); }
+
+SignalEvent::SignalEvent(EventLoop& loop, int signo, std::function<void()> fn)
+    : fn_(std::move(fn)), event_(evsignal_new(loop.base(), signo, &SignalEvent::fire, this)) {
+    if (!event_ || evsignal_add(event_.get(), nullptr) != 0)
+        throw std::runtime_error("cannot watch signal " + std::to_string(signo));
+}
+
+void SignalEvent::fire(int, short, void* self) { static_cast<SignalEvent*>(self)->fn_(); }
+
+}  // namespace usersuite

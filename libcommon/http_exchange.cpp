@@ -1,0 +1,133 @@
+#include "libcommon/http_exchange.hpp"
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include <cstdio>
+
+#include "libcommon/http_server.hpp"
+
+namespace usersuite {
+
+namespace {
+
+const char* method_name(evhttp_cmd_type cmd) {
+    switch (cmd) {
+        case EVHTTP_REQ_GET: return "GET";
+        case EVHTTP_REQ_POST: return "POST";
+        case EVHTTP_REQ_HEAD: return "HEAD";
+        case EVHTTP_REQ_PUT: return "PUT";
+        case EVHTTP_REQ_DELETE: return "DELETE";
+        case EVHTTP_REQ_OPTIONS: return "OPTIONS";
+        case EVHTTP_REQ_TRACE: return "TRACE";
+        case EVHTTP_REQ_CONNECT: return "CONNECT";
+        case EVHTTP_REQ_PATCH: return "PATCH";
+    }
+    return "UNKNOWN";
+}
+
+}  // namespace
+
+Exchange::Exchange(HttpServer& server, evhttp_request* req, std::string request_id,
+                   std::chrono::steady_clock::time_point started)
+    : server_(server), req_(req), request_id_(std::move(request_id)), started_(started) {
+    method_ = method_name(evhttp_request_get_command(req));
+    const evhttp_uri* uri = evhttp_request_get_evhttp_uri(req);
+    const char* path = uri != nullptr ? evhttp_uri_get_path(uri) : nullptr;
+    path_ = path != nullptr && *path != '\0' ? path : "/";
+    server_.live_.insert(this);
+}
+
+Exchange::~Exchange() {
+    if (req_ != nullptr) {
+        server_.log_.error(request_id_, "handler of " + method_ + " " + path_ + " ended without a reply");
+        fail(HttpError::internal());
+    }
+    server_.live_.erase(this);
+}
+
+const char* Exchange::header(const char* name) const {
+    if (req_ == nullptr) return nullptr;
+    return evhttp_find_header(evhttp_request_get_input_headers(req_), name);
+}
+
+std::optional<std::string> Exchange::query(const char* name) const {
+    if (req_ == nullptr) return std::nullopt;
+    const evhttp_uri* uri = evhttp_request_get_evhttp_uri(req_);
+    const char* q = uri != nullptr ? evhttp_uri_get_query(uri) : nullptr;
+    if (q == nullptr) return std::nullopt;
+    evkeyvalq args{};
+    if (evhttp_parse_query_str(q, &args) != 0) return std::nullopt;
+    std::optional<std::string> value;
+    if (const char* v = evhttp_find_header(&args, name)) value = v;
+    evhttp_clear_headers(&args);
+    return value;
+}
+
+void Exchange::reply_json(int status, const Json& body, const HeaderList& extra) {
+    std::string text = body.dump();
+    send(status, &text, extra);
+}
+
+void Exchange::reply_empty(int status, const HeaderList& extra) { send(status, nullptr, extra); }
+
+void Exchange::fail(const HttpError& error) {
+    if (error.status() >= 500) {
+        std::string what = error.detail().is_string() ? error.detail().as_string() : error.detail().dump();
+        server_.log_.error(request_id_, method_ + " " + path_ + " failed with " + std::to_string(error.status()) +
+                                            ": " + what);
+    }
+    reply_json(error.status(), error_body(error.detail(), request_id_), error.headers());
+}
+
+void Exchange::fail_current_exception() {
+    try {
+        throw;
+    } catch (const HttpError& e) {
+        fail(e);
+    } catch (const std::exception& e) {
+        server_.log_.error(request_id_, method_ + " " + path_ + " raised " + typeid(e).name() + ": " + e.what());
+        fail(HttpError::internal());
+    } catch (...) {
+        server_.log_.error(request_id_, method_ + " " + path_ + " raised a non-standard exception");
+        fail(HttpError::internal());
+    }
+}
+
+void Exchange::send(int status, const std::string* body, const HeaderList& extra) {
+    if (req_ == nullptr) return;
+    evhttp_request* req = std::exchange(req_, nullptr);
+    evkeyvalq* out = evhttp_request_get_output_headers(req);
+    if (body != nullptr) evhttp_add_header(out, "Content-Type", "application/json");
+    evhttp_add_header(out, "X-Request-ID", request_id_.c_str());
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    char elapsed[32];
+    std::snprintf(elapsed, sizeof elapsed, "%.6f", seconds);
+    evhttp_add_header(out, "X-Process-Time", elapsed);
+
+    bool cors_given = false;
+    for (const auto& [name, value] : extra) cors_given |= name == "Access-Control-Allow-Origin";
+    if (!cors_given) {
+        const char* origin = evhttp_find_header(evhttp_request_get_input_headers(req), "Origin");
+        for (const auto& [name, value] : server_.settings_.cors.response_headers(origin))
+            evhttp_add_header(out, name.c_str(), value.c_str());
+    }
+    // evhttp_add_header refuses values with CR or LF, so no header can be injected.
+    for (const auto& [name, value] : extra) evhttp_add_header(out, name.c_str(), value.c_str());
+    if (server_.draining_) evhttp_add_header(out, "Connection", "close");
+
+    evbuffer* buf = evbuffer_new();
+    if (buf == nullptr) throw std::bad_alloc();
+    if (body != nullptr) {
+        if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD)
+            evhttp_add_header(out, "Content-Length", std::to_string(body->size()).c_str());
+        else
+            evbuffer_add(buf, body->data(), body->size());
+    }
+    evhttp_send_reply(req, status, nullptr, buf);
+    evbuffer_free(buf);
+    server_.finished(this, status);
+}
+
+}  // namespace usersuite

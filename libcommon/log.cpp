@@ -1,0 +1,183 @@
+#include "libcommon/log.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <mutex>
+#include <stdexcept>
+
+namespace usersuite {
+
+namespace {
+
+struct LogState {
+    std::mutex mutex;  // guards the descriptors against a reopen on another thread
+    std::string process = "usersuite";
+    std::string dir;
+    LogLevel level = LogLevel::info;
+    bool to_stderr = true;
+    int app_fd = -1;
+    int error_fd = -1;
+};
+
+LogState& state() {
+    static LogState s;
+    return s;
+}
+
+int open_append(const std::string& path) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) throw std::runtime_error("cannot open log file " + path + ": " + std::strerror(errno));
+    return fd;
+}
+
+void write_all(int fd, const std::string& line) {
+    if (fd < 0) return;
+    // O_APPEND with a single write keeps lines whole across processes.
+    ssize_t r;
+    do {
+        r = ::write(fd, line.data(), line.size());
+    } while (r < 0 && errno == EINTR);
+}
+
+const char* level_name(LogLevel level) {
+    switch (level) {
+        case LogLevel::debug: return "DEBUG";
+        case LogLevel::info: return "INFO";
+        case LogLevel::warning: return "WARNING";
+        case LogLevel::error: return "ERROR";
+    }
+    return "INFO";
+}
+
+void append_escaped(std::string& out, std::string_view text) {
+    static constexpr char hex[] = "0123456789abcdef";
+    for (unsigned char c : text) {
+        if (c < 0x20 || c == 0x7f) {
+            out += "\\x";
+            out.push_back(hex[c >> 4]);
+            out.push_back(hex[c & 0x0f]);
+        } else {
+            out.push_back(static_cast<char>(c));
+        }
+    }
+}
+
+}  // namespace
+
+bool parse_log_level(std::string_view name, LogLevel* out) {
+    static constexpr std::pair<std::string_view, LogLevel> names[] = {
+        {"DEBUG", LogLevel::debug}, {"INFO", LogLevel::info}, {"WARNING", LogLevel::warning}, {"ERROR", LogLevel::error}};
+    for (const auto& [n, l] : names) {
+        if (n == name) {
+            *out = l;
+            return true;
+        }
+    }
+    return false;
+}
+
+void log_open(const std::string& process, const std::string& dir, LogLevel level, bool to_stderr) {
+    LogState& s = state();
+    int app = -1, err = -1;
+    if (!dir.empty()) {
+        if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST)
+            throw std::runtime_error("cannot create LOG_DIR " + dir + ": " + std::strerror(errno));
+        app = open_append(dir + "/app.log");
+        try {
+            err = open_append(dir + "/error.log");
+        } catch (...) {
+            ::close(app);
+            throw;
+        }
+    }
+    std::lock_guard lock(s.mutex);
+    if (s.app_fd >= 0) ::close(s.app_fd);
+    if (s.error_fd >= 0) ::close(s.error_fd);
+    s.process = process;
+    s.dir = dir;
+    s.level = level;
+    s.to_stderr = to_stderr;
+    s.app_fd = app;
+    s.error_fd = err;
+}
+
+void log_reopen() {
+    LogState& s = state();
+    std::string dir;
+    {
+        std::lock_guard lock(s.mutex);
+        dir = s.dir;
+    }
+    if (dir.empty()) return;
+    int app = -1, err = -1;
+    try {
+        app = open_append(dir + "/app.log");
+        err = open_append(dir + "/error.log");
+    } catch (const std::exception& e) {
+        if (app >= 0) ::close(app);
+        Logger("log").error(kNoRequest, std::string("reopening log files failed, keeping the old ones: ") + e.what());
+        return;
+    }
+    {
+        std::lock_guard lock(s.mutex);
+        std::swap(s.app_fd, app);
+        std::swap(s.error_fd, err);
+    }
+    ::close(app);
+    ::close(err);
+    Logger("log").info(kNoRequest, "log files reopened");
+}
+
+std::string format_log_line(std::string_view logger, LogLevel level, std::string_view request_id,
+                            std::string_view message) {
+    struct timeval tv;
+    ::gettimeofday(&tv, nullptr);
+    struct tm tm;
+    ::localtime_r(&tv.tv_sec, &tm);
+    char stamp[40];
+    std::size_t n = std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
+    std::snprintf(stamp + n, sizeof stamp - n, ",%03d", static_cast<int>(tv.tv_usec / 1000));
+
+    std::string line;
+    line.reserve(96 + logger.size() + message.size());
+    line += stamp;
+    line += " - ";
+    append_escaped(line, logger);
+    line += " - ";
+    line += level_name(level);
+    line += " - [RequestID: ";
+    append_escaped(line, request_id);
+    line += "] - ";
+    append_escaped(line, message);
+    return line;
+}
+
+void Logger::write(LogLevel level, std::string_view request_id, std::string_view message) const {
+    LogState& s = state();
+    std::string logger_name;
+    {
+        std::lock_guard lock(s.mutex);
+        if (level < s.level) return;
+        logger_name = s.process + "." + component_;
+    }
+    std::string line = format_log_line(logger_name, level, request_id, message);
+    line.push_back('\n');
+    std::lock_guard lock(s.mutex);
+    if (s.to_stderr) write_all(STDERR_FILENO, line);
+    write_all(s.app_fd, line);
+    if (level == LogLevel::error) write_all(s.error_fd, line);
+}
+
+void Logger::debug(std::string_view rid, std::string_view m) const { write(LogLevel::debug, rid, m); }
+void Logger::info(std::string_view rid, std::string_view m) const { write(LogLevel::info, rid, m); }
+void Logger::warning(std::string_view rid, std::string_view m) const { write(LogLevel::warning, rid, m); }
+void Logger::error(std::string_view rid, std::string_view m) const { write(LogLevel::error, rid, m); }
+
+}  // namespace usersuite

@@ -1,0 +1,162 @@
+#include "libcommon/redis_client.hpp"
+
+#include <hiredis/adapters/libevent.h>
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+
+#include "libcommon/config.hpp"
+#include "libcommon/url.hpp"
+
+namespace usersuite {
+
+RedisEndpoint redis_endpoint(const Config& config) {
+    RedisEndpoint e;
+    const std::string& url_text = config.str("REDIS_URL");
+    if (url_text.empty()) {
+        e.host = config.str("REDIS_HOST");
+        e.port = static_cast<int>(config.integer("REDIS_PORT"));
+        e.db = static_cast<int>(config.integer("REDIS_DB"));
+        return e;
+    }
+    std::string why;
+    auto url = parse_url(url_text, &why);
+    if (!url || url->host.empty()) throw ConfigError("REDIS_URL", url ? "the URL has no host" : why);
+    e.host = url->host;
+    if (url->port != 0) e.port = url->port;
+    e.password = url->password;
+    if (!url->path.empty()) {
+        bool ok = url->path.size() <= 2 && url->path.find_first_not_of("0123456789") == std::string::npos;
+        if (!ok || std::stoi(url->path) > 15) throw ConfigError("REDIS_URL", "the database must be 0 to 15");
+        e.db = std::stoi(url->path);
+    }
+    return e;
+}
+
+struct RedisClient::Pending {
+    RedisClient* client;
+    Callback cb;
+    std::unique_ptr<Timer> deadline;
+    bool answered = false;
+
+    void answer(const redisReply* reply, const std::string& error) {
+        if (answered) return;
+        answered = true;
+        deadline->cancel();
+        cb(reply, error);
+    }
+};
+
+RedisClient::RedisClient(EventLoop& loop, RedisEndpoint endpoint)
+    : loop_(loop), endpoint_(std::move(endpoint)), drop_timer_(loop, [this] { drop("timed out"); }) {}
+
+RedisClient::~RedisClient() {
+    destroying_ = true;
+    if (ac_ != nullptr) redisAsyncFree(ac_);  // pending callbacks run with no reply and are ignored
+}
+
+bool RedisClient::ensure_connected(std::string* error) {
+    if (ac_ != nullptr) return true;
+    redisAsyncContext* ac = redisAsyncConnect(endpoint_.host.c_str(), endpoint_.port);
+    if (ac == nullptr || ac->err != 0) {
+        *error = ac != nullptr ? ac->errstr : "out of memory";
+        if (ac != nullptr) redisAsyncFree(ac);
+        return false;
+    }
+    ac->data = this;
+    if (redisLibeventAttach(ac, loop_.base()) != REDIS_OK) {
+        redisAsyncFree(ac);
+        *error = "cannot attach to the event loop";
+        return false;
+    }
+    redisAsyncSetConnectCallback(ac, &RedisClient::on_connect);
+    redisAsyncSetDisconnectCallback(ac, &RedisClient::on_disconnect);
+    ac_ = ac;
+    // Queued ahead of any command, so they run first once connected.
+    if (!endpoint_.password.empty())
+        redisAsyncCommand(ac_, nullptr, nullptr, "AUTH %b", endpoint_.password.data(), endpoint_.password.size());
+    if (endpoint_.db != 0) redisAsyncCommand(ac_, nullptr, nullptr, "SELECT %d", endpoint_.db);
+    return true;
+}
+
+void RedisClient::command(const std::vector<std::string>& args, std::chrono::milliseconds timeout, Callback cb) {
+    std::string error;
+    if (!ensure_connected(&error)) {
+        cb(nullptr, "Redis unavailable: " + error);
+        return;
+    }
+    auto p = std::make_unique<Pending>();
+    Pending* raw = p.get();
+    p->client = this;
+    p->cb = std::move(cb);
+    p->deadline = std::make_unique<Timer>(loop_, [this, raw] {
+        raw->answer(nullptr, "Redis unavailable: timed out after waiting for a reply");
+        drop_timer_.arm(std::chrono::milliseconds(0));
+    });
+    std::vector<const char*> argv;
+    std::vector<size_t> argvlen;
+    for (const std::string& a : args) {
+        argv.push_back(a.data());
+        argvlen.push_back(a.size());
+    }
+    pending_[raw] = std::move(p);
+    if (redisAsyncCommandArgv(ac_, &RedisClient::on_reply, raw, static_cast<int>(argv.size()), argv.data(),
+                              argvlen.data()) != REDIS_OK) {
+        auto owned = std::move(pending_[raw]);
+        pending_.erase(raw);
+        owned->answer(nullptr, "Redis unavailable: " + std::string(ac_->errstr));
+        return;
+    }
+    raw->deadline->arm(timeout);
+}
+
+void RedisClient::on_reply(redisAsyncContext* ac, void* reply, void* privdata) {
+    auto* self = static_cast<RedisClient*>(ac->data);
+    auto* p = static_cast<Pending*>(privdata);
+    auto it = self->pending_.find(p);
+    if (it == self->pending_.end()) return;
+    std::unique_ptr<Pending> owned = std::move(it->second);
+    self->pending_.erase(it);
+    if (self->destroying_) return;
+    if (reply == nullptr) {
+        std::string why = ac->err != 0 ? ac->errstr : self->last_error_;
+        owned->answer(nullptr, "Redis unavailable: " + (why.empty() ? std::string("connection closed") : why));
+    } else {
+        owned->answer(static_cast<redisReply*>(reply), "");
+    }
+}
+
+void RedisClient::on_connect(const redisAsyncContext* ac, int status) {
+    auto* self = static_cast<RedisClient*>(ac->data);
+    if (status != REDIS_OK) {
+        // hiredis frees the context after this; the queued commands get no reply.
+        self->last_error_ = ac->errstr;
+        self->ac_ = nullptr;
+        return;
+    }
+    self->connected_ = true;
+    self->last_error_.clear();
+    self->log_.info(kNoRequest, "connected to Redis at " + self->endpoint_.host + ":" + std::to_string(self->endpoint_.port));
+}
+
+void RedisClient::on_disconnect(const redisAsyncContext* ac, int status) {
+    auto* self = static_cast<RedisClient*>(ac->data);
+    if (self->destroying_) return;
+    if (status != REDIS_OK) {
+        self->last_error_ = ac->errstr;
+        self->log_.error(kNoRequest, std::string("Redis connection lost: ") + ac->errstr);
+    }
+    self->connected_ = false;
+    self->ac_ = nullptr;
+}
+
+void RedisClient::drop(const std::string& why) {
+    if (ac_ == nullptr) return;
+    log_.error(kNoRequest, "dropping the Redis connection: " + why);
+    last_error_ = why;
+    redisAsyncContext* ac = ac_;
+    ac_ = nullptr;
+    connected_ = false;
+    redisAsyncFree(ac);  // from a timer, never inside a hiredis callback
+}
+
+}  // namespace usersuite

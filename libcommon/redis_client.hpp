@@ -1,0 +1,67 @@
+// A non-blocking Redis connection on the event loop (hiredis async +
+// libevent). Connected on first use and again after any failure; every
+// command has a deadline (hiredis 0.14 has none of its own), after which the
+// connection is dropped and the command fails, so a hung server never hangs
+// a request.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "libcommon/event_loop.hpp"
+#include "libcommon/log.hpp"
+
+struct redisAsyncContext;
+struct redisReply;
+
+namespace usersuite {
+
+class Config;
+
+struct RedisEndpoint {
+    std::string host = "127.0.0.1";
+    int port = 6379;
+    std::string password;
+    int db = 0;
+};
+
+// From REDIS_URL when set, else REDIS_HOST, REDIS_PORT and REDIS_DB.
+RedisEndpoint redis_endpoint(const Config& config);
+
+class RedisClient {
+public:
+    // reply is null exactly when error is non-empty; a Redis error reply is
+    // passed as a reply (type REDIS_REPLY_ERROR), not as an error.
+    using Callback = std::function<void(const redisReply* reply, const std::string& error)>;
+
+    RedisClient(EventLoop& loop, RedisEndpoint endpoint);
+    ~RedisClient();
+    RedisClient(const RedisClient&) = delete;
+    RedisClient& operator=(const RedisClient&) = delete;
+
+    void command(const std::vector<std::string>& args, std::chrono::milliseconds timeout, Callback cb);
+
+private:
+    struct Pending;
+    bool ensure_connected(std::string* error);
+    void drop(const std::string& why);
+    static void on_reply(redisAsyncContext* ac, void* reply, void* privdata);
+    static void on_connect(const redisAsyncContext* ac, int status);
+    static void on_disconnect(const redisAsyncContext* ac, int status);
+
+    EventLoop& loop_;
+    RedisEndpoint endpoint_;
+    redisAsyncContext* ac_ = nullptr;
+    bool connected_ = false;
+    bool destroying_ = false;
+    std::string last_error_;
+    std::map<Pending*, std::unique_ptr<Pending>> pending_;
+    Timer drop_timer_;  // frees a timed-out context outside hiredis callbacks
+    Logger log_{"redis"};
+};
+
+}  // namespace usersuite

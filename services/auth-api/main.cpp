@@ -1,0 +1,43 @@
+// auth-api: /api/v1/auth/* (register, login, me: arriving with the auth
+// issue) and its own /health.
+#include <chrono>
+#include <iostream>
+
+#include "libcommon/daemon.hpp"
+#include "libcommon/health.hpp"
+#include "libcommon/pg_client.hpp"
+#include "libcommon/redis_client.hpp"
+
+using namespace usersuite;
+
+namespace {
+const DaemonInfo kInfo = {"auth-api", kAuthApi, "AUTH_API_LISTEN",
+                          "auth-api serves /api/v1/auth/* and its own /health of the user suite's HTTP API."};
+}
+
+int main(int argc, char** argv) {
+    auto started = std::chrono::steady_clock::now();
+    DaemonOptions options = parse_daemon_options(argc, argv, kInfo);
+    return run_daemon_main(kInfo, [&] {
+        Config config = load_daemon_config(kInfo, options);
+        ListenAddress address = daemon_listen_address(kInfo, config);
+        if (options.check_only) {
+            std::cout << "configuration OK\n";
+            return 0;
+        }
+        open_daemon_logs(kInfo, config);
+
+        EventLoop loop;
+        HttpServer http(loop, http_settings(config));
+        http.listen(address);
+        PgClient db(loop, config.str("DATABASE_URL"), kInfo.name, config.boolean("DATABASE_ECHO"));
+        RedisClient redis(loop, redis_endpoint(config));
+
+        add_health_route(http.router(), db, redis, std::chrono::milliseconds(config.integer("HEALTH_TIMEOUT_MS")));
+
+        DaemonSignals signals(loop, http, std::chrono::seconds(config.integer("SHUTDOWN_TIMEOUT")));
+        log_process_up(kInfo, address, started);
+        loop.run();
+        return 0;
+    });
+}

@@ -1,0 +1,46 @@
+// users-api: the user routes, /, /health and the hello routes.
+#include <chrono>
+#include <iostream>
+
+#include "libcommon/daemon.hpp"
+#include "libcommon/health.hpp"
+#include "libcommon/pg_client.hpp"
+#include "libcommon/redis_client.hpp"
+#include "services/users-api/routes.hpp"
+
+using namespace usersuite;
+
+namespace {
+const DaemonInfo kInfo = {"users-api", kUsersApi, "USERS_API_LISTEN",
+                          "users-api serves /, /health and /api/v1/hello of the user suite's HTTP API."};
+}
+
+int main(int argc, char** argv) {
+    auto started = std::chrono::steady_clock::now();
+    DaemonOptions options = parse_daemon_options(argc, argv, kInfo);
+    return run_daemon_main(kInfo, [&] {
+        Config config = load_daemon_config(kInfo, options);
+        ListenAddress address = daemon_listen_address(kInfo, config);
+        if (options.check_only) {
+            std::cout << "configuration OK\n";
+            return 0;
+        }
+        open_daemon_logs(kInfo, config);
+
+        EventLoop loop;
+        HttpServer http(loop, http_settings(config));
+        http.listen(address);
+        PgClient db(loop, config.str("DATABASE_URL"), kInfo.name, config.boolean("DATABASE_ECHO"));
+        RedisClient redis(loop, redis_endpoint(config));
+
+        Router& routes = http.router();
+        users_api::add_root_route(routes, config.str("PROJECT_NAME"));
+        add_health_route(routes, db, redis, std::chrono::milliseconds(config.integer("HEALTH_TIMEOUT_MS")));
+        users_api::add_hello_routes(routes);
+
+        DaemonSignals signals(loop, http, std::chrono::seconds(config.integer("SHUTDOWN_TIMEOUT")));
+        log_process_up(kInfo, address, started);
+        loop.run();
+        return 0;
+    });
+}
