@@ -27,6 +27,16 @@ const char* method_name(evhttp_cmd_type cmd) {
     return "UNKNOWN";
 }
 
+// evhttp knows the phrases of RFC 2616 only.
+const char* reason_phrase(int status) {
+    switch (status) {
+        case 422: return "Unprocessable Content";
+        case 429: return "Too Many Requests";
+        case 431: return "Request Header Fields Too Large";
+        default: return nullptr;  // evhttp's own table
+    }
+}
+
 }  // namespace
 
 Exchange::Exchange(HttpServer& server, evhttp_request* req, std::string request_id,
@@ -125,7 +135,7 @@ void Exchange::send(int status, const std::string* body, const HeaderList& extra
         else
             evbuffer_add(buf, body->data(), body->size());
     }
-    evhttp_send_reply(req, status, nullptr, buf);
+    evhttp_send_reply(req, status, reason_phrase(status), buf);
     evbuffer_free(buf);
     server_.finished(this, status);
 }
