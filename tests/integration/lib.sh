@@ -1,0 +1,127 @@
+# Helpers for the integration tests: HTTP through nginx or straight to a
+# daemon, assertions that print what they expected, and the stack's layout.
+# Every test runs with `set -euo pipefail`; a failed assertion exits 1.
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+stack=$repo/scripts/stack
+bin=${STACK_BIN:-$repo/build}
+: "${STACK_DIR:?run the integration tests through tests/run}"
+# shellcheck disable=SC1091
+source "$STACK_DIR/ports.env"
+base_url=http://127.0.0.1:$STACK_PORT
+users_sock=$STACK_DIR/run/users-api.sock
+auth_sock=$STACK_DIR/run/auth-api.sock
+config=$STACK_DIR/etc/usersuite.env
+logs=$STACK_DIR/log
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/usersuite-it.XXXXXX")
+test_pids=()
+
+cleanup_test() {
+	local p
+	for p in "${test_pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+	rm -rf "$scratch"
+}
+trap cleanup_test EXIT
+
+uuid_re='^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'
+
+fail() {
+	echo "FAILED: $*" >&2
+	if [[ -f $scratch/headers ]]; then
+		echo "--- last response: $STATUS" >&2
+		cat "$scratch/headers" >&2
+		head -c 2000 "$scratch/body" >&2 || true
+		echo >&2
+	fi
+	exit 1
+}
+
+# request METHOD URL [curl args...]: sets STATUS; headers and body in files.
+request() {
+	local method=$1 url=$2
+	shift 2
+	local head=()
+	[[ $method == HEAD ]] && head=(--head)
+	STATUS=$(curl -s -o "$scratch/body" -D "$scratch/headers" -w '%{http_code}' --max-time 10 \
+		-X "$method" "${head[@]}" "$@" "$url") || true
+}
+# Through nginx, the one URL space.
+get() { request GET "$base_url$1" "${@:2}"; }
+# Straight to users-api or auth-api on its Unix socket.
+direct() { request "$1" "http://localhost$2" --unix-socket "$users_sock" "${@:3}"; }
+direct_auth() { request "$1" "http://localhost$2" --unix-socket "$auth_sock" "${@:3}"; }
+
+body() { cat "$scratch/body"; }
+# header NAME: the value of the last header of that name, "" if absent.
+header() {
+	awk -v want="$(tr '[:upper:]' '[:lower:]' <<<"$1")" '
+		{ sub(/\r$/, "") }
+		index($0, ":") { name = tolower(substr($0, 1, index($0, ":") - 1));
+		                 if (name == want) { v = substr($0, index($0, ":") + 1); sub(/^[ \t]+/, "", v); value = v } }
+		END { print value }' "$scratch/headers"
+}
+header_count() {
+	grep -ci "^$1:" "$scratch/headers" || true
+}
+jqb() { jq -r "$1" "$scratch/body"; }
+
+assert_eq() { [[ $1 == "$2" ]] || fail "${3:-value}: expected [$1], got [$2]"; }
+assert_match() { [[ $2 =~ $1 ]] || fail "${3:-value}: [$2] does not match /$1/"; }
+assert_status() { assert_eq "$1" "$STATUS" "HTTP status"; }
+assert_header() { assert_eq "$2" "$(header "$1")" "header $1"; }
+assert_no_header() { [[ $(header_count "$1") == 0 ]] || fail "header $1 should be absent"; }
+assert_json() { assert_eq "$2" "$(jqb "$1")" "JSON $1"; }
+
+# The headers api.md puts on every response, and a JSON body's type.
+assert_common_headers() {
+	assert_match '^[A-Za-z0-9._:@/-]{1,128}$' "$(header X-Request-ID)" "X-Request-ID"
+	assert_eq 1 "$(header_count X-Request-ID)" "number of X-Request-ID headers"
+	assert_match '^[0-9]+(\.[0-9]+)?$' "$(header X-Process-Time)" "X-Process-Time"
+	if [[ -s $scratch/body ]]; then assert_header Content-Type application/json; fi
+}
+
+# An error reply per api.md: status, headers, {"detail", "request_id"}.
+assert_error() {
+	assert_status "$1"
+	assert_common_headers
+	jq -e 'has("detail") and (.request_id | type == "string")' "$scratch/body" >/dev/null ||
+		fail "error body lacks detail or request_id"
+	assert_eq "$(header X-Request-ID)" "$(jqb .request_id)" "request_id in the body"
+}
+
+# wait_until SECONDS COMMAND...: polls until the command succeeds.
+wait_until() {
+	local limit=$1
+	shift
+	local deadline=$((SECONDS + limit))
+	until "$@" >/dev/null 2>&1; do
+		((SECONDS < deadline)) || return 1
+		sleep 0.05
+	done
+}
+
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 30000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+	done
+}
+
+# start_own_users_api [flags...]: a users-api of this test's own on a free
+# TCP port, logging under $scratch/log; sets OWN_PID and OWN_URL.
+start_own_users_api() {
+	local port
+	port=$(free_port)
+	"$bin/users-api" -c "$config" -l "127.0.0.1:$port" -o "LOG_DIR=$scratch/log" "$@" \
+		</dev/null >/dev/null 2>"$scratch/users-api.stderr" &
+	OWN_PID=$!
+	test_pids+=("$OWN_PID")
+	OWN_PORT=$port
+	OWN_URL=http://127.0.0.1:$port
+	wait_until 5 curl -s -o /dev/null "$OWN_URL/api/v1/hello" ||
+		fail "own users-api did not start: $(cat "$scratch/users-api.stderr")"
+}
+
+# has_client PORT: some client holds an established connection to PORT.
+has_client() { ss -tnH state established "( sport = :$1 )" | grep -q .; }

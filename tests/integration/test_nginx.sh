@@ -1,0 +1,53 @@
+# The errors nginx answers itself carry api.md's body and headers.
+
+test_502_when_users_api_is_down() {
+	"$stack" stop users-api
+	trap '"$stack" start users-api >/dev/null 2>&1; cleanup_test' EXIT
+	get /api/v1/hello -H 'X-Request-ID: down-1'
+	assert_error 502
+	assert_header X-Request-ID down-1
+	assert_match '^[0-9]+$' "$(header Retry-After)"
+	"$stack" start users-api
+	get /api/v1/hello
+	assert_status 200
+}
+
+test_502_when_auth_api_is_down() {
+	"$stack" stop auth-api
+	trap '"$stack" start auth-api >/dev/null 2>&1; cleanup_test' EXIT
+	get /api/v1/auth/login -X POST
+	assert_error 502
+	"$stack" start auth-api
+	get /api/v1/auth/nothing
+	assert_error 404
+}
+
+test_400_from_nginx_is_json() {
+	exec 3<>"/dev/tcp/127.0.0.1/$STACK_PORT"
+	printf 'GET / HTTP/1.1\r\nHost: bad host\r\n\r\n' >&3
+	local reply
+	reply=$(timeout 5 cat <&3 || true)
+	exec 3<&-
+	assert_match '^HTTP/1.1 400' "$reply" "status line"
+	assert_match 'Content-Type: application/json' "$reply"
+	assert_match 'X-Request-ID: [0-9a-f-]{36}' "$reply"
+	assert_match '"request_id":"[0-9a-f-]{36}"' "$reply"
+}
+
+test_routes_split_between_daemons() {
+	get /api/v1/auth/anything -H 'X-Request-ID: route-auth'
+	assert_error 404
+	wait_until 5 grep -q 'auth-api.access - INFO - \[RequestID: route-auth\]' "$logs/app.log" ||
+		fail "/api/v1/auth/* did not reach auth-api"
+	get /api/v1/hello -H 'X-Request-ID: route-users'
+	wait_until 5 grep -q 'users-api.access - INFO - \[RequestID: route-users\]' "$logs/app.log" ||
+		fail "/api/v1/hello did not reach users-api"
+}
+
+test_keepalive_to_upstream() {
+	for _ in $(seq 1 20); do get /api/v1/hello; done
+	# The daemon saw far fewer connections than requests: count via ss on its socket.
+	local conns
+	conns=$(ss -xH state connected | grep -c "$users_sock" || true)
+	((conns >= 1 && conns <= 4)) || fail "$conns connections from nginx to users-api"
+}
