@@ -32,23 +32,36 @@ MAN_PAGES    := $(wildcard man/*.[1-8])
 .PHONY: all deps run test unit-test integration-test bench install clean lint-man
 all: $(DAEMON_BINS) $(UNIT_BIN)
 
+# `make V=1` prints the full commands.
+Q := $(if $(V),,@)
+
 $(BUILD)/%.o: %.cpp
 	@mkdir -p $(@D)
-	$(CXX) $(CPPFLAGS) $(PKG_CFLAGS) $(CXXFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CXX     $<")
+	$(Q)$(CXX) $(CPPFLAGS) $(PKG_CFLAGS) $(CXXFLAGS) -c $< -o $@
+
+# The default config path is compiled in: a new SYSCONFDIR rebuilds daemon.o.
+$(BUILD)/sysconfdir.stamp: FORCE
+	@mkdir -p $(@D)
+	@echo '$(SYSCONFDIR)' | cmp -s - $@ || echo '$(SYSCONFDIR)' > $@
+$(BUILD)/libcommon/daemon.o: $(BUILD)/sysconfdir.stamp
+FORCE:
 
 $(LIBCOMMON): $(LIBCOMMON_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 
 # Each daemon is services/<name>/*.cpp and services/<name>/routes/*.cpp.
 define daemon_rule
 $(BUILD)/$(1): $(patsubst %.cpp,$(BUILD)/%.o,$(wildcard services/$(1)/*.cpp services/$(1)/routes/*.cpp)) $(LIBCOMMON)
-	$$(CXX) $$(CXXFLAGS) -o $$@ $$^ $$(PKG_LIBS)
+	@$$(if $$(Q),echo "  LINK    $$@")
+	$$(Q)$$(CXX) $$(CXXFLAGS) -o $$@ $$^ $$(PKG_LIBS)
 endef
 $(foreach d,$(DAEMONS),$(eval $(call daemon_rule,$(d))))
 
 $(UNIT_BIN): $(UNIT_OBJ) $(LIBCOMMON)
-	$(CXX) $(CXXFLAGS) -o $@ $^ $(PKG_LIBS) -lgtest -lgtest_main
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ $(PKG_LIBS) -lgtest -lgtest_main
 
 deps:
 	@scripts/install-deps
@@ -72,14 +85,14 @@ lint-man:
 	@for p in $(MAN_PAGES); do mandoc -Tlint -W warning $$p || exit 1; done
 
 install: $(DAEMON_BINS)
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/nginx
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)
 	install -m 755 $(DAEMON_BINS) $(DESTDIR)$(SBINDIR)/
 	for p in $(MAN_PAGES); do \
 	  s=$${p##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
 	  sed -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $$p > $(DESTDIR)$(MANDIR)/man$$s/$${p##*/}; \
 	done
 	@# An operator's edited config is never overwritten: new versions land beside it.
-	for f in etc/usersuite.env etc/nginx/*.conf; do \
+	for f in etc/usersuite.env; do \
 	  d=$(DESTDIR)$(SYSCONFDIR)/$${f#etc/}; \
 	  if [ -e $$d ] && ! cmp -s $$f $$d; then install -m 644 $$f $$d.new; \
 	  else install -m 644 $$f $$d; fi; \

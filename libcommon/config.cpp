@@ -9,7 +9,11 @@
 
 #include "libcommon/cors.hpp"
 #include "libcommon/listen_address.hpp"
+#include "libcommon/redis_client.hpp"
 #include "libcommon/url.hpp"
+
+#include <libpq-fe.h>
+#include <unistd.h>
 
 extern char** environ;
 
@@ -29,6 +33,7 @@ std::string trim(const std::string& s) {
 std::string unquote(const std::string& raw, bool* ok) {
     std::string v = trim(raw);
     *ok = true;
+    if (!v.empty() && v[0] == '#' && !raw.empty() && std::isspace(static_cast<unsigned char>(raw[0]))) return {};
     if (v.empty() || (v[0] != '"' && v[0] != '\'')) {
         for (std::size_t i = 1; i < v.size(); ++i)
             if (v[i] == '#' && std::isspace(static_cast<unsigned char>(v[i - 1]))) return trim(v.substr(0, i));
@@ -91,6 +96,19 @@ void check_value(const KeySpec& k, const std::string& v) {
             std::string all = std::string("|") + k.choices + "|";
             if (all.find("|" + scheme + "|") == std::string::npos)
                 throw ConfigError(k.name, "the scheme must be " + std::string(k.choices) + "://, not " + scheme);
+            if (scheme == "redis") {
+                redis_endpoint_from_url(k.name, v);
+            } else {
+                char* err = nullptr;
+                PQconninfoOption* opts = PQconninfoParse(v.c_str(), &err);
+                std::string message = err != nullptr ? err : "cannot parse the URL";
+                PQfreemem(err);
+                if (opts == nullptr) {
+                    while (!message.empty() && message.back() == '\n') message.pop_back();
+                    throw ConfigError(k.name, message);
+                }
+                PQconninfoFree(opts);
+            }
             return;
         }
         case KeyType::listen: {
@@ -144,8 +162,10 @@ Config Config::load(unsigned program, const Sources& sources) {
 
     if (!sources.file.empty()) {
         std::ifstream in(sources.file);
+        bool exists = ::access(sources.file.c_str(), F_OK) == 0;
         if (!in) {
-            if (sources.file_required) throw ConfigError("-c", "cannot read " + sources.file);
+            // A missing default file is fine; one that exists but cannot be read is not.
+            if (sources.file_required || exists) throw ConfigError("-c", "cannot read " + sources.file);
         } else {
             std::string line;
             for (int number = 1; std::getline(in, line); ++number) {

@@ -1,6 +1,6 @@
 // The table of every configuration key. Adding a key here is the whole job of
-// declaring it; the tests check that etc/usersuite.env and
-// man/usersuite.env.5 list the same keys with the same defaults.
+// declaring it; the tests check that etc/usersuite.env lists the same keys
+// and that man/usersuite.env.5 lists them with the same defaults.
 #include "libcommon/config.hpp"
 
 namespace usersuite {
@@ -12,12 +12,15 @@ const std::vector<KeySpec>& config_keys() {
          "production or development; only development accepts the seed's placeholder SECRET_KEY"},
         {"PROJECT_NAME", "User Suite", K::string, 0, 0, nullptr, kAllDaemons,
          "name shown by GET / and in the API documentation"},
-        {"VERSION", "0.1.0", K::string, 0, 0, nullptr, kAllDaemons, "API version shown in the API documentation"},
+        {"VERSION", "0.1.0", K::string, 0, 0, nullptr, kAllDaemons,
+         "API version for the API documentation (not used yet: /openapi.json is not served yet)"},
         {"DESCRIPTION", "Users, JWT login and background jobs", K::string, 0, 0, nullptr, kAllDaemons,
-         "one-line description shown in the API documentation"},
+         "one-line description for the API documentation (not used yet, as VERSION)"},
         {"HOST", "0.0.0.0", K::string, 0, 0, nullptr, kAllDaemons,
-         "address nginx listens on for the one URL space"},
-        {"PORT", "8001", K::integer, 1, 65535, nullptr, kAllDaemons, "port nginx listens on for the one URL space"},
+         "address nginx listens on for the one URL space; scripts/stack renders nginx's listen from it, "
+         "the daemons only check it"},
+        {"PORT", "8001", K::integer, 1, 65535, nullptr, kAllDaemons,
+         "port nginx listens on for the one URL space; used as HOST is"},
         {"USERS_API_LISTEN", "127.0.0.1:8011", K::listen, 0, 0, nullptr, kUsersApi,
          "where users-api listens: HOST:PORT, [IPv6]:PORT, or a Unix socket path (starting with / or unix:)"},
         {"AUTH_API_LISTEN", "127.0.0.1:8012", K::listen, 0, 0, nullptr, kAuthApi,

@@ -22,6 +22,9 @@ namespace usersuite {
 
 class HttpServer;
 
+// X-Process-Time's format: seconds as a plain decimal with six places.
+std::string format_seconds(std::chrono::steady_clock::duration elapsed);
+
 class Exchange : public std::enable_shared_from_this<Exchange> {
 public:
     Exchange(HttpServer& server, evhttp_request* req, std::string request_id,
@@ -39,6 +42,8 @@ public:
     const Json& json() const { return json_; }            // the body, for Body::json routes
 
     void reply_json(int status, const Json& body, const HeaderList& extra = {});
+    // For bodies that never change, serialised once at start.
+    void reply_json_text(int status, const std::string& json_text);
     void reply_empty(int status, const HeaderList& extra = {});
     void fail(const HttpError& error);
     // Maps any exception to a reply: HttpError as itself, anything else a

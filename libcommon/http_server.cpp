@@ -180,10 +180,15 @@ void HttpServer::route(const std::shared_ptr<Exchange>& ex, evhttp_request* req)
 }
 
 void HttpServer::finished(Exchange* ex, int status) {
-    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - ex->started_).count();
-    char took[32];
-    std::snprintf(took, sizeof took, "%.3f ms", ms);
-    access_log_.info(ex->request_id(), ex->method() + " " + ex->path() + " " + std::to_string(status) + " " + took);
+    std::string line = ex->method();
+    line += ' ';
+    line += ex->path();
+    line += ' ';
+    line += std::to_string(status);
+    line += ' ';
+    line += format_seconds(std::chrono::steady_clock::now() - ex->started_);
+    line += 's';
+    access_log_.info(ex->request_id(), line);
     live_.erase(ex);
     if (draining_ && live_.empty()) drain_timer_.arm(std::chrono::milliseconds(0));
 }
@@ -193,12 +198,12 @@ void HttpServer::reply_to_rejected(evhttp_request* req, int status) {
                                          std::chrono::steady_clock::now());
     // The rest of the request was not read, so the connection cannot be reused.
     HeaderList close = {{"Connection", "close"}};
-    switch (status) {
-        case 413: ex->fail(HttpError(413, HttpError::payload_too_large().detail(), close)); break;
-        case 431: ex->fail(HttpError(431, "Request header fields too large", close)); break;
-        default: ex->fail(HttpError(status, status == 400 ? "Bad Request: malformed HTTP request" :
-                                                            "Request rejected by the HTTP parser", close));
-    }
+    if (status == 413)
+        ex->fail(HttpError(413, HttpError::payload_too_large().detail(), close));
+    else if (status == 400)
+        ex->fail(HttpError(400, "Bad Request: malformed request, or headers over 16 KiB", close));
+    else
+        ex->fail(HttpError(status, "Request rejected by the HTTP parser", close));
 }
 
 }  // namespace usersuite

@@ -58,6 +58,12 @@ const char* level_name(LogLevel level) {
 
 void append_escaped(std::string& out, std::string_view text) {
     static constexpr char hex[] = "0123456789abcdef";
+    bool clean = true;
+    for (unsigned char c : text) clean &= c >= 0x20 && c != 0x7f;
+    if (clean) {
+        out += text;
+        return;
+    }
     for (unsigned char c : text) {
         if (c < 0x20 || c == 0x7f) {
             out += "\\x";
@@ -87,8 +93,12 @@ void log_open(const std::string& process, const std::string& dir, LogLevel level
     LogState& s = state();
     int app = -1, err = -1;
     if (!dir.empty()) {
-        if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST)
-            throw std::runtime_error("cannot create LOG_DIR " + dir + ": " + std::strerror(errno));
+        for (std::size_t slash = dir.find('/', 1);; slash = dir.find('/', slash + 1)) {
+            std::string part = dir.substr(0, slash);
+            if (::mkdir(part.c_str(), 0750) != 0 && errno != EEXIST)
+                throw std::runtime_error("cannot create LOG_DIR " + part + ": " + std::strerror(errno));
+            if (slash == std::string::npos) break;
+        }
         app = open_append(dir + "/app.log");
         try {
             err = open_append(dir + "/error.log");
@@ -135,41 +145,64 @@ void log_reopen() {
     Logger("log").info(kNoRequest, "log files reopened");
 }
 
-std::string format_log_line(std::string_view logger, LogLevel level, std::string_view request_id,
-                            std::string_view message) {
+namespace {
+
+// "2026-02-10 10:30:45,123": strftime runs once a second, not once a line.
+void append_timestamp(std::string& out) {
+    struct Cache {
+        time_t second = -1;
+        char text[24] = {};
+    };
+    thread_local Cache cache;
     struct timeval tv;
     ::gettimeofday(&tv, nullptr);
-    struct tm tm;
-    ::localtime_r(&tv.tv_sec, &tm);
-    char stamp[40];
-    std::size_t n = std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
-    std::snprintf(stamp + n, sizeof stamp - n, ",%03d", static_cast<int>(tv.tv_usec / 1000));
+    if (tv.tv_sec != cache.second) {
+        struct tm tm;
+        ::localtime_r(&tv.tv_sec, &tm);
+        std::strftime(cache.text, sizeof cache.text, "%Y-%m-%d %H:%M:%S,", &tm);
+        cache.second = tv.tv_sec;
+    }
+    out += cache.text;
+    int ms = static_cast<int>(tv.tv_usec / 1000);
+    out.push_back(static_cast<char>('0' + ms / 100));
+    out.push_back(static_cast<char>('0' + ms / 10 % 10));
+    out.push_back(static_cast<char>('0' + ms % 10));
+}
 
-    std::string line;
-    line.reserve(96 + logger.size() + message.size());
-    line += stamp;
+void append_line(std::string& line, std::string_view process, std::string_view component, LogLevel level,
+                 std::string_view request_id, std::string_view message) {
+    append_timestamp(line);
     line += " - ";
-    append_escaped(line, logger);
+    append_escaped(line, process);
+    if (!component.empty()) {
+        line.push_back('.');
+        append_escaped(line, component);
+    }
     line += " - ";
     line += level_name(level);
     line += " - [RequestID: ";
     append_escaped(line, request_id);
     line += "] - ";
     append_escaped(line, message);
+}
+
+}  // namespace
+
+std::string format_log_line(std::string_view logger, LogLevel level, std::string_view request_id,
+                            std::string_view message) {
+    std::string line;
+    append_line(line, logger, {}, level, request_id, message);
     return line;
 }
 
 void Logger::write(LogLevel level, std::string_view request_id, std::string_view message) const {
     LogState& s = state();
-    std::string logger_name;
-    {
-        std::lock_guard lock(s.mutex);
-        if (level < s.level) return;
-        logger_name = s.process + "." + component_;
-    }
-    std::string line = format_log_line(logger_name, level, request_id, message);
-    line.push_back('\n');
+    thread_local std::string line;
     std::lock_guard lock(s.mutex);
+    if (level < s.level) return;
+    line.clear();
+    append_line(line, s.process, component_, level, request_id, message);
+    line.push_back('\n');
     if (s.to_stderr) write_all(STDERR_FILENO, line);
     write_all(s.app_fd, line);
     if (level == LogLevel::error) write_all(s.error_fd, line);

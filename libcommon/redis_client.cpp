@@ -10,23 +10,26 @@
 namespace usersuite {
 
 RedisEndpoint redis_endpoint(const Config& config) {
-    RedisEndpoint e;
     const std::string& url_text = config.str("REDIS_URL");
-    if (url_text.empty()) {
-        e.host = config.str("REDIS_HOST");
-        e.port = static_cast<int>(config.integer("REDIS_PORT"));
-        e.db = static_cast<int>(config.integer("REDIS_DB"));
-        return e;
-    }
+    if (!url_text.empty()) return redis_endpoint_from_url("REDIS_URL", url_text);
+    RedisEndpoint e;
+    e.host = config.str("REDIS_HOST");
+    e.port = static_cast<int>(config.integer("REDIS_PORT"));
+    e.db = static_cast<int>(config.integer("REDIS_DB"));
+    return e;
+}
+
+RedisEndpoint redis_endpoint_from_url(const std::string& key, const std::string& url_text) {
+    RedisEndpoint e;
     std::string why;
     auto url = parse_url(url_text, &why);
-    if (!url || url->host.empty()) throw ConfigError("REDIS_URL", url ? "the URL has no host" : why);
+    if (!url || url->host.empty()) throw ConfigError(key, url ? "the URL has no host" : why);
     e.host = url->host;
     if (url->port != 0) e.port = url->port;
     e.password = url->password;
     if (!url->path.empty()) {
         bool ok = url->path.size() <= 2 && url->path.find_first_not_of("0123456789") == std::string::npos;
-        if (!ok || std::stoi(url->path) > 15) throw ConfigError("REDIS_URL", "the database must be 0 to 15");
+        if (!ok || std::stoi(url->path) > 15) throw ConfigError(key, "the database must be 0 to 15");
         e.db = std::stoi(url->path);
     }
     return e;
@@ -73,8 +76,10 @@ bool RedisClient::ensure_connected(std::string* error) {
     ac_ = ac;
     // Queued ahead of any command, so they run first once connected.
     if (!endpoint_.password.empty())
-        redisAsyncCommand(ac_, nullptr, nullptr, "AUTH %b", endpoint_.password.data(), endpoint_.password.size());
-    if (endpoint_.db != 0) redisAsyncCommand(ac_, nullptr, nullptr, "SELECT %d", endpoint_.db);
+        redisAsyncCommand(ac_, &RedisClient::on_setup_reply, const_cast<char*>("AUTH"), "AUTH %b",
+                          endpoint_.password.data(), endpoint_.password.size());
+    if (endpoint_.db != 0)
+        redisAsyncCommand(ac_, &RedisClient::on_setup_reply, const_cast<char*>("SELECT"), "SELECT %d", endpoint_.db);
     return true;
 }
 
@@ -123,6 +128,14 @@ void RedisClient::on_reply(redisAsyncContext* ac, void* reply, void* privdata) {
     } else {
         owned->answer(static_cast<redisReply*>(reply), "");
     }
+}
+
+void RedisClient::on_setup_reply(redisAsyncContext* ac, void* reply, void* privdata) {
+    auto* r = static_cast<redisReply*>(reply);
+    if (r == nullptr || r->type != REDIS_REPLY_ERROR) return;
+    auto* self = static_cast<RedisClient*>(ac->data);
+    self->log_.error(kNoRequest, std::string("Redis ") + static_cast<const char*>(privdata) +
+                                     " failed: " + std::string(r->str, r->len));
 }
 
 void RedisClient::on_connect(const redisAsyncContext* ac, int status) {

@@ -31,6 +31,8 @@ struct RedisEndpoint {
 
 // From REDIS_URL when set, else REDIS_HOST, REDIS_PORT and REDIS_DB.
 RedisEndpoint redis_endpoint(const Config& config);
+// redis://[:PASSWORD@]HOST[:PORT][/DB]; throws ConfigError naming key.
+RedisEndpoint redis_endpoint_from_url(const std::string& key, const std::string& url);
 
 class RedisClient {
 public:
@@ -50,6 +52,7 @@ private:
     bool ensure_connected(std::string* error);
     void drop(const std::string& why);
     static void on_reply(redisAsyncContext* ac, void* reply, void* privdata);
+    static void on_setup_reply(redisAsyncContext* ac, void* reply, void* privdata);
     static void on_connect(const redisAsyncContext* ac, int status);
     static void on_disconnect(const redisAsyncContext* ac, int status);
 

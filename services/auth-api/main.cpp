@@ -1,5 +1,5 @@
-// auth-api: /api/v1/auth/* (register, login, me: arriving with the auth
-// issue) and its own /health.
+// auth-api: owns /api/v1/auth/* behind nginx. Today it answers its own
+// /health and 404 for every auth path; register, login and me come next.
 #include <chrono>
 #include <iostream>
 
@@ -12,7 +12,7 @@ using namespace usersuite;
 
 namespace {
 const DaemonInfo kInfo = {"auth-api", kAuthApi, "AUTH_API_LISTEN",
-                          "auth-api serves /api/v1/auth/* and its own /health of the user suite's HTTP API."};
+                          "auth-api owns /api/v1/auth/* of the user suite's HTTP API; today it serves only its own /health."};
 }
 
 int main(int argc, char** argv) {

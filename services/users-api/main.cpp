@@ -1,4 +1,4 @@
-// users-api: the user routes, /, /health and the hello routes.
+// users-api: /, /health and the hello routes (the user routes come next).
 #include <chrono>
 #include <iostream>
 

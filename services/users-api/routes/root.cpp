@@ -5,8 +5,8 @@
 namespace usersuite::users_api {
 
 void add_root_route(Router& router, const std::string& project_name) {
-    Json body = Json::object().set("message", Json::string("Welcome to " + project_name));
-    router.add("GET", "/", [body](const std::shared_ptr<Exchange>& ex) { ex->reply_json(200, body); });
+    std::string body = Json::object().set("message", Json::string("Welcome to " + project_name)).dump();
+    router.add("GET", "/", [body](const std::shared_ptr<Exchange>& ex) { ex->reply_json_text(200, body); });
 }
 
 }  // namespace usersuite::users_api
