@@ -13,7 +13,7 @@
 #include "libcommon/url.hpp"
 
 #include <libpq-fe.h>
-#include <unistd.h>
+#include <sys/stat.h>
 
 extern char** environ;
 
@@ -161,8 +161,10 @@ Config Config::load(unsigned program, const Sources& sources) {
         if (k.default_value != nullptr) c.put(k.name, k.default_value, "default");
 
     if (!sources.file.empty()) {
+        struct stat st;
+        bool exists = ::stat(sources.file.c_str(), &st) == 0;
+        if (exists && !S_ISREG(st.st_mode)) throw ConfigError("-c", sources.file + " is not a regular file");
         std::ifstream in(sources.file);
-        bool exists = ::access(sources.file.c_str(), F_OK) == 0;
         if (!in) {
             // A missing default file is fine; one that exists but cannot be read is not.
             if (sources.file_required || exists) throw ConfigError("-c", "cannot read " + sources.file);

@@ -11,12 +11,16 @@ namespace {
 
 constexpr const char* kAllowedMethods = "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT";
 
-// An origin is scheme://host[:port], nothing after it (no slash).
+// An origin is exactly scheme://host[:port], as a browser sends it.
 bool is_origin(const std::string& text) {
     std::string why;
     auto url = parse_url(text, &why);
-    return url && (url->scheme == "http" || url->scheme == "https") && !url->host.empty() &&
-           text.find('/', text.find("://") + 3) == std::string::npos && url->user.empty() && url->query.empty();
+    if (!url || (url->scheme != "http" && url->scheme != "https") || url->host.empty()) return false;
+    for (char c : url->host)
+        if (c == ' ' || c == '#' || c == '?' || c == '@' || c == '/') return false;
+    std::string host = url->host.find(':') != std::string::npos ? "[" + url->host + "]" : url->host;
+    std::string rebuilt = url->scheme + "://" + host + (url->port != 0 ? ":" + std::to_string(url->port) : "");
+    return rebuilt == text;
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/http_struct.h>
 #include <event2/listener.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -194,11 +195,23 @@ void HttpServer::finished(Exchange* ex, int status) {
 }
 
 void HttpServer::reply_to_rejected(evhttp_request* req, int status) {
+    // An unparsable request line leaves the version at 0.0; answer as HTTP/1.1.
+    if (req->major != 1) {
+        req->major = 1;
+        req->minor = 1;
+    }
     auto ex = std::make_shared<Exchange>(*this, req, choose_request_id(evhttp_request_get_input_headers(req)),
                                          std::chrono::steady_clock::now());
     // The rest of the request was not read, so the connection cannot be reused.
     HeaderList close = {{"Connection", "close"}};
-    if (status == 413)
+    if (status == 501 && evhttp_request_get_evhttp_uri(req) != nullptr) {
+        // A method evhttp does not know: 405 on a route that exists, as for any other method.
+        RouteMatch m = router_.match("UNKNOWN", ex->path());
+        if (m.kind == RouteMatch::method_not_allowed)
+            ex->fail(HttpError(405, "Method Not Allowed", {{"Allow", m.allow}, close.front()}));
+        else
+            ex->fail(HttpError(404, "Not Found", close));
+    } else if (status == 413)
         ex->fail(HttpError(413, HttpError::payload_too_large().detail(), close));
     else if (status == 400)
         ex->fail(HttpError(400, "Bad Request: malformed request, or headers over 16 KiB", close));

@@ -31,7 +31,12 @@ std::optional<ListenAddress> parse_listen_address(const std::string& text, std::
         return std::nullopt;
     }
     a.host = text.substr(0, colon);
-    if (a.host.size() >= 2 && a.host.front() == '[' && a.host.back() == ']') a.host = a.host.substr(1, a.host.size() - 2);
+    if (a.host.size() >= 2 && a.host.front() == '[' && a.host.back() == ']') {
+        a.host = a.host.substr(1, a.host.size() - 2);
+    } else if (a.host.find(':') != std::string::npos) {
+        *error = "write an IPv6 address in brackets: [" + a.host + "]:" + text.substr(colon + 1);
+        return std::nullopt;
+    }
     std::string port = text.substr(colon + 1);
     auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), a.port);
     if (ec != std::errc() || end != port.data() + port.size() || port.empty() || a.port < 1 || a.port > 65535) {

@@ -11,7 +11,7 @@ ValidationErrors& ValidationErrors::add(std::initializer_list<LocPart> loc, cons
         else
             where.push(Json::integer(std::get<std::int64_t>(part)));
     }
-    entries_.push(Json::object().set("loc", where).set("msg", Json::string(msg)).set("type", Json::string(type)));
+    entries_.push_back(Json::object().set("loc", where).set("msg", Json::string(msg)).set("type", Json::string(type)));
     return *this;
 }
 
@@ -19,6 +19,10 @@ void ValidationErrors::throw_if_any() const {
     if (!empty()) throw to_error();
 }
 
-HttpError ValidationErrors::to_error() const { return HttpError(422, entries_); }
+HttpError ValidationErrors::to_error() const {
+    Json list = Json::array();
+    for (const Json& entry : entries_) list.push(entry);
+    return HttpError(422, list);
+}
 
 }  // namespace usersuite

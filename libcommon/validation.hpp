@@ -18,13 +18,13 @@ using LocPart = std::variant<std::string, std::int64_t>;
 class ValidationErrors {
 public:
     ValidationErrors& add(std::initializer_list<LocPart> loc, const std::string& msg, const std::string& type);
-    bool empty() const { return entries_.size() == 0; }
+    bool empty() const { return entries_.empty(); }
     // Throws the 422 HttpError when any entry was added.
     void throw_if_any() const;
     HttpError to_error() const;
 
 private:
-    Json entries_ = Json::array();
+    std::vector<Json> entries_;
 };
 
 }  // namespace usersuite
