@@ -57,7 +57,8 @@ test_id_reaches_daemon_and_its_access_log() {
 	assert_header X-Request-ID "$id"
 	wait_until 5 grep -q "users-api.access - INFO - \[RequestID: $id\] - GET /api/v1/hello 200" "$logs/app.log" ||
 		fail "no access-log line with the request id in app.log"
-	grep -q "rid=$id" "$logs/nginx-access.log" || fail "nginx's access log lacks the request id"
+	# nginx flushes its buffered access log every second.
+	wait_until 5 grep -q "rid=$id" "$logs/nginx-access.log" || fail "nginx's access log lacks the request id"
 }
 
 test_generated_id_is_the_same_in_nginx_and_daemon() {
