@@ -9,7 +9,14 @@ namespace usersuite {
 void EventBaseDeleter::operator()(event_base* b) const noexcept { event_base_free(b); }
 void EventDeleter::operator()(event* e) const noexcept { event_free(e); }
 
-EventLoop::EventLoop() : base_(event_base_new()) {
+EventLoop::EventLoop() {
+    // With a changelist, epoll_ctl calls are batched until the next
+    // epoll_wait and an add cancels a delete: evhttp disables and re-enables
+    // a connection's events on every request, four syscalls saved each.
+    std::unique_ptr<event_config, void (*)(event_config*)> cfg(event_config_new(), &event_config_free);
+    if (!cfg) throw std::runtime_error("cannot create a libevent config");
+    event_config_set_flag(cfg.get(), EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+    base_.reset(event_base_new_with_config(cfg.get()));
     if (!base_) throw std::runtime_error("cannot create the libevent event base");
 }
 
