@@ -66,19 +66,28 @@ $(UNIT_BIN): $(UNIT_OBJ) $(LIBCOMMON)
 deps:
 	@scripts/install-deps
 
-run: deps all
+# run, test and bench build with every core; plain `make` honours -j.
+NPROC := $(shell nproc 2>/dev/null || echo 2)
+BUILD_ALL = @$(MAKE) --no-print-directory -j$(NPROC) all
+
+run: deps
+	$(BUILD_ALL)
 	@scripts/stack run
 
-test: deps all
+test: deps
+	$(BUILD_ALL)
 	@tests/run
 
-unit-test: all
+unit-test:
+	$(BUILD_ALL)
 	@tests/run --unit
 
-integration-test: all
+integration-test:
+	$(BUILD_ALL)
 	@tests/run --integration
 
-bench: deps all
+bench: deps
+	$(BUILD_ALL)
 	@scripts/bench
 
 lint-man:

@@ -6,10 +6,13 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 
 #include "libcommon/log.hpp"
@@ -126,6 +129,15 @@ ListenAddress daemon_listen_address(const DaemonInfo& info, const Config& config
     auto a = parse_listen_address(config.str(info.listen_key), &why);
     if (!a) throw ConfigError(info.listen_key, why);
     return *a;
+}
+
+void raise_open_file_limit() {
+    struct rlimit rl;
+    if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (::setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            Logger("main").warning(kNoRequest, std::string("cannot raise the open-file limit: ") + std::strerror(errno));
+    }
 }
 
 DaemonSignals::DaemonSignals(EventLoop& loop, HttpServer& server, std::chrono::seconds drain_timeout)

@@ -41,6 +41,8 @@ void open_daemon_logs(const DaemonInfo& info, const Config& config);
 HttpSettings http_settings(const Config& config);
 ListenAddress daemon_listen_address(const DaemonInfo& info, const Config& config);
 std::string daemon_version_line(const DaemonInfo& info);
+// Each connection is a descriptor: take the hard limit, not the soft 1024.
+void raise_open_file_limit();
 
 // SIGTERM/SIGINT drain the server then stop the loop (a second one stops at
 // once); SIGHUP reopens the logs; SIGPIPE is ignored.

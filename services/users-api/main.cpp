@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
         }
         open_daemon_logs(kInfo, config);
 
+        raise_open_file_limit();
         EventLoop loop;
         HttpServer http(loop, http_settings(config));
         http.listen(address);
