@@ -15,13 +15,33 @@ config=$STACK_DIR/etc/usersuite.env
 logs=$STACK_DIR/log
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/usersuite-it.XXXXXX")
 test_pids=()
+undo=()
+
+# at_exit COMMAND: run COMMAND when the test ends, pass or fail (last first).
+at_exit() { undo+=("$1"); }
 
 cleanup_test() {
-	local p
+	local p i
 	for p in "${test_pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+	for ((i = ${#undo[@]} - 1; i >= 0; i--)); do eval "${undo[i]}" >/dev/null 2>&1 || true; done
 	rm -rf "$scratch"
 }
 trap cleanup_test EXIT
+
+# stop_for_test COMPONENT: stop part of the shared stack until the test ends.
+stop_for_test() {
+	"$stack" stop "$1"
+	at_exit "\"$stack\" start $1"
+}
+
+# pause_redis: SIGSTOP the shared Redis (it hangs, connections stay open)
+# until resume_redis or the end of the test.
+pause_redis() {
+	redis_pid=$(cat "$STACK_DIR/run/redis.pid")
+	kill -STOP "$redis_pid"
+	at_exit "kill -CONT $redis_pid"
+}
+resume_redis() { kill -CONT "$redis_pid"; }
 
 uuid_re='^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'
 

@@ -20,8 +20,7 @@ test_health_503_while_redis_is_down_then_recovers() {
 	local users_pid auth_pid
 	users_pid=$(cat "$STACK_DIR/run/users-api.pid")
 	auth_pid=$(cat "$STACK_DIR/run/auth-api.pid")
-	"$stack" stop redis
-	trap '"$stack" start redis >/dev/null 2>&1; cleanup_test' EXIT
+	stop_for_test redis
 	get /health
 	assert_error 503
 	assert_json .status unhealthy
@@ -41,8 +40,7 @@ test_health_503_while_redis_is_down_then_recovers() {
 }
 
 test_health_503_while_postgres_is_down_then_recovers() {
-	"$stack" stop postgres
-	trap '"$stack" start postgres >/dev/null 2>&1; cleanup_test' EXIT
+	stop_for_test postgres
 	get /health
 	assert_error 503
 	assert_json .checks.redis ok
@@ -53,13 +51,10 @@ test_health_503_while_postgres_is_down_then_recovers() {
 }
 
 test_health_503_when_redis_hangs_is_bounded_by_timeout() {
-	local redis_pid
-	redis_pid=$(cat "$STACK_DIR/run/redis.pid")
-	kill -STOP "$redis_pid"
-	trap 'kill -CONT '"$redis_pid"'; cleanup_test' EXIT
+	pause_redis
 	local start=$SECONDS
 	direct GET /health
-	kill -CONT "$redis_pid"
+	resume_redis
 	assert_error 503
 	((SECONDS - start <= 3)) || fail "a hung Redis held /health for $((SECONDS - start)) s"
 	wait_until 10 healthy || fail "no recovery after Redis resumed"

@@ -59,10 +59,7 @@ test_sigterm_removes_unix_socket() {
 # An in-flight /health waits on a stopped Redis; SIGTERM lets it finish.
 test_sigterm_finishes_in_flight_request() {
 	start_own_users_api -o HEALTH_TIMEOUT_MS=1500
-	local redis_pid
-	redis_pid=$(cat "$STACK_DIR/run/redis.pid")
-	kill -STOP "$redis_pid"
-	trap 'kill -CONT '"$redis_pid"'; cleanup_test' EXIT
+	pause_redis
 	curl -s -o "$scratch/inflight" -w '%{http_code}' --max-time 10 "$OWN_URL/health" >"$scratch/inflight.status" &
 	local curl_pid=$!
 	wait_until 5 has_client "$OWN_PORT" || fail "the request never connected"
@@ -70,7 +67,7 @@ test_sigterm_finishes_in_flight_request() {
 	local rc=0
 	wait "$OWN_PID" || rc=$?
 	wait "$curl_pid" || true
-	kill -CONT "$redis_pid"
+	resume_redis
 	assert_eq 0 "$rc" "exit status"
 	assert_eq 503 "$(cat "$scratch/inflight.status")" "status of the in-flight request"
 	jq -e '.checks.redis != "ok"' "$scratch/inflight" >/dev/null || fail "in-flight reply: $(cat "$scratch/inflight")"
@@ -78,10 +75,7 @@ test_sigterm_finishes_in_flight_request() {
 
 test_second_sigterm_exits_at_once() {
 	start_own_users_api -o HEALTH_TIMEOUT_MS=5000
-	local redis_pid
-	redis_pid=$(cat "$STACK_DIR/run/redis.pid")
-	kill -STOP "$redis_pid"
-	trap 'kill -CONT '"$redis_pid"'; cleanup_test' EXIT
+	pause_redis
 	curl -s -o /dev/null --max-time 10 "$OWN_URL/health" &
 	wait_until 5 has_client "$OWN_PORT" || fail "the request never connected"
 	local start=$SECONDS
@@ -90,7 +84,7 @@ test_second_sigterm_exits_at_once() {
 	kill -TERM "$OWN_PID"
 	local rc=0
 	wait "$OWN_PID" || rc=$?
-	kill -CONT "$redis_pid"
+	resume_redis
 	assert_eq 0 "$rc" "exit status"
 	((SECONDS - start < 4)) || fail "took $((SECONDS - start)) s; the second SIGTERM should exit at once"
 }

@@ -1,8 +1,7 @@
 # The errors nginx answers itself carry api.md's body and headers.
 
 test_502_when_users_api_is_down() {
-	"$stack" stop users-api
-	trap '"$stack" start users-api >/dev/null 2>&1; cleanup_test' EXIT
+	stop_for_test users-api
 	get /api/v1/hello -H 'X-Request-ID: down-1'
 	assert_error 502
 	assert_header X-Request-ID down-1
@@ -13,8 +12,7 @@ test_502_when_users_api_is_down() {
 }
 
 test_502_when_auth_api_is_down() {
-	"$stack" stop auth-api
-	trap '"$stack" start auth-api >/dev/null 2>&1; cleanup_test' EXIT
+	stop_for_test auth-api
 	get /api/v1/auth/login -X POST
 	assert_error 502
 	"$stack" start auth-api
