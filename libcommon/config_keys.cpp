@@ -53,6 +53,9 @@ const std::vector<KeySpec>& config_keys() {
         {"LOG_STDERR", "true", K::boolean, 0, 0, nullptr, kAllDaemons, "also write every log line to stderr"},
         {"HTTP_IDLE_TIMEOUT", "15", K::integer, 1, 3600, nullptr, kAllDaemons,
          "seconds a connection may stay silent, reading or writing, before it is closed"},
+        {"HTTP_REQUEST_TIMEOUT", "30", K::integer, 1, 3600, nullptr, kAllDaemons,
+         "seconds a client has to send a whole request, header and body, counted from the previous reply "
+         "(or the connection's start), however slowly it trickles"},
         {"HEALTH_TIMEOUT_MS", "2000", K::integer, 50, 60000, nullptr, kAllDaemons,
          "milliseconds /health waits for PostgreSQL or Redis before calling it down"},
         {"SHUTDOWN_TIMEOUT", "10", K::integer, 0, 3600, nullptr, kAllDaemons,

@@ -121,6 +121,7 @@ void open_daemon_logs(const DaemonInfo& info, const Config& config) {
 HttpSettings http_settings(const Config& config) {
     std::string why;
     return HttpSettings{static_cast<int>(config.integer("HTTP_IDLE_TIMEOUT")),
+                        static_cast<int>(config.integer("HTTP_REQUEST_TIMEOUT")),
                         *CorsPolicy::parse(config.str("BACKEND_CORS_ORIGINS"), &why)};
 }
 

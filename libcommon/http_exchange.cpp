@@ -51,7 +51,11 @@ std::string format_seconds(std::chrono::steady_clock::duration elapsed) {
 
 Exchange::Exchange(HttpServer& server, evhttp_request* req, std::string request_id,
                    std::chrono::steady_clock::time_point started)
-    : server_(server), req_(req), request_id_(std::move(request_id)), started_(started) {
+    : server_(server),
+      req_(req),
+      connection_(evhttp_connection_get_bufferevent(evhttp_request_get_connection(req))),
+      request_id_(std::move(request_id)),
+      started_(started) {
     method_ = method_name(evhttp_request_get_command(req));
     const evhttp_uri* uri = evhttp_request_get_evhttp_uri(req);
     const char* path = uri != nullptr ? evhttp_uri_get_path(uri) : nullptr;
@@ -160,6 +164,7 @@ void Exchange::send(int status, const std::string* body, const HeaderList& extra
     }
     evhttp_send_reply(req, status, reason_phrase(status), buf);
     evbuffer_free(buf);
+    server_.deadlines_.reply_sent(connection_);
     server_.finished(this, status);
 }
 

@@ -16,6 +16,7 @@
 #include "libcommon/http_router.hpp"
 #include "libcommon/json.hpp"
 
+struct bufferevent;
 struct evhttp_request;
 
 namespace usersuite {
@@ -71,6 +72,7 @@ private:
 
     HttpServer& server_;
     evhttp_request* req_;
+    bufferevent* connection_;
     std::string request_id_;
     std::string method_;
     std::string path_;

@@ -68,14 +68,22 @@ void remove_stale_socket(const std::string& path) {
 
 }  // namespace
 
+namespace {
+evhttp* new_evhttp(EventLoop& loop) {
+    evhttp* http = evhttp_new(loop.base());
+    if (http == nullptr) throw std::runtime_error("cannot create the HTTP server");
+    return http;
+}
+}  // namespace
+
 HttpServer::HttpServer(EventLoop& loop, HttpSettings settings)
     : loop_(loop),
       settings_(std::move(settings)),
-      http_(evhttp_new(loop.base())),
+      http_(new_evhttp(loop)),
+      deadlines_(loop, http_, std::chrono::seconds(settings_.request_timeout_seconds)),
       drain_timer_(loop, [this] {
           if (on_drained_) std::exchange(on_drained_, nullptr)();
       }) {
-    if (http_ == nullptr) throw std::runtime_error("cannot create the HTTP server");
     evhttp_set_timeout(http_, settings_.idle_timeout_seconds);
     evhttp_set_max_headers_size(http_, kMaxHeaderBytes);
     evhttp_set_max_body_size(http_, kMaxBodyBytes);
@@ -94,6 +102,7 @@ HttpServer::~HttpServer() {
     // Replies still pending in callbacks become no-ops; evhttp_free frees their requests.
     for (Exchange* ex : live_) ex->detach();
     evhttp_free(http_);
+    deadlines_.release_all();
     for (const std::string& path : unix_paths_) ::unlink(path.c_str());
     if (g_server == this) g_server = nullptr;
 }
@@ -152,6 +161,7 @@ void HttpServer::on_request(evhttp_request* req, void* self) { static_cast<HttpS
 
 void HttpServer::dispatch(evhttp_request* req) {
     auto started = std::chrono::steady_clock::now();
+    deadlines_.request_received(req);
     auto ex = std::make_shared<Exchange>(*this, req,
                                          choose_request_id(evhttp_request_get_input_headers(req)), started);
     try {

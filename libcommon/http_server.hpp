@@ -12,6 +12,7 @@
 
 #include "libcommon/cors.hpp"
 #include "libcommon/event_loop.hpp"
+#include "libcommon/http_deadline.hpp"
 #include "libcommon/http_router.hpp"
 #include "libcommon/listen_address.hpp"
 #include "libcommon/log.hpp"
@@ -26,6 +27,7 @@ class Exchange;
 
 struct HttpSettings {
     int idle_timeout_seconds = 15;
+    int request_timeout_seconds = 30;
     CorsPolicy cors;
 };
 
@@ -64,6 +66,7 @@ private:
     HttpSettings settings_;
     Router router_;
     evhttp* http_;
+    ConnectionDeadlines deadlines_;
     std::vector<evhttp_bound_socket*> sockets_;
     std::vector<std::string> unix_paths_;
     std::unordered_set<Exchange*> live_;

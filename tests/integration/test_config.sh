@@ -123,6 +123,18 @@ test_docs_and_sample_agree_with_the_key_table() {
 	done <"$scratch/table"
 }
 
+test_readme_table_agrees_with_the_key_table() {
+	"$bin/users-api" --help >"$scratch/h1"
+	"$bin/auth-api" --help >"$scratch/h2"
+	cat "$scratch/h1" "$scratch/h2" | sed -n 's/^  \([A-Z_][A-Z0-9_]*\) (\(.*\))$/\1 \2/p' |
+		sed -e 's/ default "\(.*\)"$/ \1/' -e 's/ required$/ *required*/' | sort -u >"$scratch/table"
+	# README rows: | `KEY` | `default` or (empty) or *required* | meaning |
+	sed -n 's/^| `\([A-Z_][A-Z0-9_]*\)` | \([^|]*\) |.*/\1 \2/p' "$repo/README.md" |
+		sed -e 's/ `\(.*\)` *$/ \1/' -e 's/ (empty) *$/ /' -e 's/ *$//' | sort -u >"$scratch/readme"
+	sed -i 's/ *$//' "$scratch/table"
+	diff -u "$scratch/table" "$scratch/readme" >"$scratch/d" || fail "README's key table differs: $(cat "$scratch/d")"
+}
+
 test_man_pages_lint_clean() {
 	local page out
 	for page in "$repo"/man/*.[1-8]; do

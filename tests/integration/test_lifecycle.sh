@@ -33,6 +33,35 @@ test_slow_header_closed_after_idle_timeout() {
 	assert_status 200
 }
 
+# A byte every 0.3 s never trips the idle timeout; the request deadline does.
+test_trickling_client_closed_at_the_request_deadline() {
+	start_own_users_api -o HTTP_IDLE_TIMEOUT=2 -o HTTP_REQUEST_TIMEOUT=1
+	exec 3<>"/dev/tcp/127.0.0.1/$OWN_PORT"
+	(
+		printf 'GET /api/v1/hello HTTP/1.1\r\nHost: x\r\n'
+		for _ in $(seq 1 40); do
+			printf 'X'
+			sleep 0.3
+		done
+	) >&3 2>/dev/null &
+	local writer=$! start=$SECONDS
+	timeout 10 cat <&3 >/dev/null || fail "the trickling connection was still open after 10 s"
+	kill "$writer" 2>/dev/null || true
+	exec 3<&-
+	((SECONDS - start <= 3)) || fail "closed only after $((SECONDS - start)) s"
+	grep -q 'sent no whole request in 1 s' "$scratch/log/app.log" || fail "no log line for the closed connection"
+	request GET "$OWN_URL/api/v1/hello"
+	assert_status 200
+}
+
+# A slow reply is not cut by the request deadline.
+test_request_deadline_spares_requests_being_answered() {
+	start_own_users_api -o HTTP_REQUEST_TIMEOUT=1 -o HEALTH_TIMEOUT_MS=2500
+	pause_redis
+	request GET "$OWN_URL/health"
+	assert_error 503
+}
+
 test_sigterm_exits_0_and_frees_the_port() {
 	start_own_users_api
 	kill -TERM "$OWN_PID"
