@@ -10,7 +10,7 @@ VERSION    := 0.1.0
 
 BUILD    := build
 CXX      ?= g++
-PKGS     := libevent libevent_pthreads libpq hiredis jansson libjwt libxcrypt
+PKGS     := libevent libevent_pthreads libpq hiredis jansson libjwt libxcrypt libcrypto
 CXXFLAGS ?= -O2 -g
 CXXFLAGS += -std=c++20 -Wall -Wextra -Werror -pthread
 CPPFLAGS += -I. -MMD -MP -DUSERSUITE_VERSION='"$(VERSION)"' \
@@ -22,15 +22,15 @@ LIBCOMMON_SRC := $(wildcard libcommon/*.cpp)
 LIBCOMMON_OBJ := $(LIBCOMMON_SRC:%.cpp=$(BUILD)/%.o)
 LIBCOMMON     := $(BUILD)/libcommon.a
 
-DAEMONS      := users-api auth-api
-DAEMON_BINS  := $(DAEMONS:%=$(BUILD)/%)
+PROGRAMS     := users-api auth-api migrate
+PROGRAM_BINS := $(PROGRAMS:%=$(BUILD)/%)
 UNIT_SRC     := $(wildcard tests/unit/*.cpp)
 UNIT_OBJ     := $(UNIT_SRC:%.cpp=$(BUILD)/%.o)
 UNIT_BIN     := $(BUILD)/unit-tests
 MAN_PAGES    := $(wildcard man/*.[1-8])
 
 .PHONY: all deps run test unit-test integration-test bench install clean lint-man
-all: $(DAEMON_BINS) $(UNIT_BIN)
+all: $(PROGRAM_BINS) $(UNIT_BIN)
 
 # `make V=1` prints the full commands.
 Q := $(if $(V),,@)
@@ -44,20 +44,20 @@ $(BUILD)/%.o: %.cpp
 $(BUILD)/sysconfdir.stamp: FORCE
 	@mkdir -p $(@D)
 	@echo '$(SYSCONFDIR)' | cmp -s - $@ || echo '$(SYSCONFDIR)' > $@
-$(BUILD)/libcommon/daemon.o: $(BUILD)/sysconfdir.stamp
+$(BUILD)/libcommon/daemon.o $(BUILD)/services/migrate/main.o: $(BUILD)/sysconfdir.stamp
 FORCE:
 
 $(LIBCOMMON): $(LIBCOMMON_OBJ)
 	@rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
-# Each daemon is services/<name>/*.cpp and services/<name>/routes/*.cpp.
-define daemon_rule
+# Each program is services/<name>/*.cpp and services/<name>/routes/*.cpp.
+define program_rule
 $(BUILD)/$(1): $(patsubst %.cpp,$(BUILD)/%.o,$(wildcard services/$(1)/*.cpp services/$(1)/routes/*.cpp)) $(LIBCOMMON)
 	@$$(if $$(Q),echo "  LINK    $$@")
 	$$(Q)$$(CXX) $$(CXXFLAGS) -o $$@ $$^ $$(PKG_LIBS)
 endef
-$(foreach d,$(DAEMONS),$(eval $(call daemon_rule,$(d))))
+$(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 
 $(UNIT_BIN): $(UNIT_OBJ) $(LIBCOMMON)
 	@$(if $(Q),echo "  LINK    $@")
@@ -93,9 +93,9 @@ bench: deps
 lint-man:
 	@for p in $(MAN_PAGES); do mandoc -Tlint -W warning $$p || exit 1; done
 
-install: $(DAEMON_BINS)
+install: $(PROGRAM_BINS)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)
-	install -m 755 $(DAEMON_BINS) $(DESTDIR)$(SBINDIR)/
+	install -m 755 $(PROGRAM_BINS) $(DESTDIR)$(SBINDIR)/
 	for p in $(MAN_PAGES); do \
 	  s=$${p##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
 	  sed -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $$p > $(DESTDIR)$(MANDIR)/man$$s/$${p##*/}; \

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
+#include <ostream>
 
 #include "libcommon/cors.hpp"
 #include "libcommon/listen_address.hpp"
@@ -128,6 +129,14 @@ void check_value(const KeySpec& k, const std::string& v) {
 }
 
 }  // namespace
+
+void print_config_keys(std::ostream& out, unsigned program) {
+    for (const KeySpec& k : config_keys()) {
+        if ((k.programs & program) == 0) continue;
+        std::string def = k.default_value == nullptr ? "required" : std::string("default \"") + k.default_value + "\"";
+        out << "  " << k.name << " (" << def << ")\n      " << k.help << "\n";
+    }
+}
 
 bool parse_bool(const std::string& text, bool* out) {
     static const char* yes[] = {"true", "1", "yes", "on"};

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -16,7 +17,7 @@ namespace usersuite {
 enum class KeyType { string, integer, boolean, choice, url, listen, origins, secret, path };
 
 // Which programs read a key (a bit set).
-enum Program : unsigned { kAuthApi = 1, kUsersApi = 2, kAllDaemons = kAuthApi | kUsersApi };
+enum Program : unsigned { kAuthApi = 1, kUsersApi = 2, kMigrate = 4, kAllDaemons = kAuthApi | kUsersApi };
 
 struct KeySpec {
     const char* name;
@@ -74,5 +75,9 @@ private:
 std::vector<std::pair<std::string, std::string>> config_environment();
 
 bool parse_bool(const std::string& text, bool* out);
+
+// The keys a program reads, for --help: "  KEY (default "v")" or "(required)",
+// then the help text on the next line.
+void print_config_keys(std::ostream& out, unsigned program);
 
 }  // namespace usersuite

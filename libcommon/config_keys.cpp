@@ -27,9 +27,11 @@ const std::vector<KeySpec>& config_keys() {
          "where auth-api listens, in the same forms as USERS_API_LISTEN"},
         {"BACKEND_CORS_ORIGINS", "[]", K::origins, 0, 0, nullptr, kAllDaemons,
          "JSON list of origins allowed by CORS; [\"*\"] allows any origin"},
-        {"DATABASE_URL", nullptr, K::url, 0, 0, "postgresql|postgres", kAllDaemons,
+        {"DATABASE_URL", nullptr, K::url, 0, 0, "postgresql|postgres", kAllDaemons | kMigrate,
          "PostgreSQL URL, postgresql://USER:PASSWORD@HOST:PORT/DB; use an IP address or a socket directory "
          "(?host=/run/postgresql) so that connecting never waits on DNS"},
+        {"MIGRATIONS_DIR", "sql/migrations", K::path, 0, 0, nullptr, kMigrate,
+         "directory of the numbered migration files; sql/schema.sql is its parent's schema.sql"},
         {"DATABASE_POOL_SIZE", "10", K::integer, 1, 1000, nullptr, kAllDaemons,
          "PostgreSQL connections a daemon keeps open (not used yet: today a daemon opens one connection)"},
         {"DATABASE_MAX_OVERFLOW", "20", K::integer, 0, 1000, nullptr, kAllDaemons,

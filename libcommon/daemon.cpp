@@ -45,11 +45,7 @@ void print_help(const DaemonInfo& info) {
               << "  -h, --help             print this help and exit\n"
               << "  -V, --version          print the version and exit\n\n"
               << "configuration keys (file, then environment, then -o; see usersuite.env(5)):\n";
-    for (const KeySpec& k : config_keys()) {
-        if ((k.programs & info.program) == 0) continue;
-        std::string def = k.default_value == nullptr ? "required" : std::string("default \"") + k.default_value + "\"";
-        std::cout << "  " << k.name << " (" << def << ")\n      " << k.help << "\n";
-    }
+    print_config_keys(std::cout, info.program);
     std::cout << "\nsignals: TERM/INT finish in-flight requests and exit 0 (a second one exits at once); "
                  "HUP reopens the log files.\n"
               << "exit status: 0 stopped cleanly, 2 usage, 71 cannot listen or open logs, 78 configuration.\n";
