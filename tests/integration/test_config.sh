@@ -99,7 +99,8 @@ SEED
 test_docs_and_sample_agree_with_the_key_table() {
 	"$bin/users-api" --help >"$scratch/h1"
 	"$bin/auth-api" --help >"$scratch/h2"
-	cat "$scratch/h1" "$scratch/h2" | sed -n 's/^  \([A-Z_][A-Z0-9_]*\) (\(.*\))$/\1 \2/p' | sort -u >"$scratch/table"
+	"$bin/migrate" --help >"$scratch/h3"
+	cat "$scratch/h1" "$scratch/h2" "$scratch/h3" | sed -n 's/^  \([A-Z_][A-Z0-9_]*\) (\(.*\))$/\1 \2/p' | sort -u >"$scratch/table"
 	cut -d' ' -f1 "$scratch/table" | sort -u >"$scratch/table.keys"
 	grep -oE '^[A-Z_][A-Z0-9_]*=' "$repo/etc/usersuite.env" | tr -d = | sort -u >"$scratch/sample.keys"
 	diff -u "$scratch/table.keys" "$scratch/sample.keys" >"$scratch/d1" ||
@@ -126,7 +127,8 @@ test_docs_and_sample_agree_with_the_key_table() {
 test_readme_table_agrees_with_the_key_table() {
 	"$bin/users-api" --help >"$scratch/h1"
 	"$bin/auth-api" --help >"$scratch/h2"
-	cat "$scratch/h1" "$scratch/h2" | sed -n 's/^  \([A-Z_][A-Z0-9_]*\) (\(.*\))$/\1 \2/p' |
+	"$bin/migrate" --help >"$scratch/h3"
+	cat "$scratch/h1" "$scratch/h2" "$scratch/h3" | sed -n 's/^  \([A-Z_][A-Z0-9_]*\) (\(.*\))$/\1 \2/p' |
 		sed -e 's/ default "\(.*\)"$/ \1/' -e 's/ required$/ *required*/' | sort -u >"$scratch/table"
 	# README rows: | `KEY` | `default` or (empty) or *required* | meaning |
 	sed -n 's/^| `\([A-Z_][A-Z0-9_]*\)` | \([^|]*\) |.*/\1 \2/p' "$repo/README.md" |
@@ -141,7 +143,7 @@ test_man_pages_lint_clean() {
 		out=$(mandoc -Tlint -W warning "$page" 2>&1) || true
 		[[ -z $out ]] || fail "mandoc -Tlint $page: $out"
 	done
-	for prog in users-api auth-api; do
+	for prog in users-api auth-api migrate; do
 		[[ -f $repo/man/$prog.8 ]] || fail "no man page for $prog"
 	done
 }
