@@ -21,8 +21,8 @@ CREATE TABLE public.users (
     CONSTRAINT users_email_format CHECK (((char_length(email) <= 254) AND (email ~ '^[\x21-\x3f\x41-\x7e]{1,64}@[a-z0-9-]+(\.[a-z0-9-]+)+$'::text))),
     CONSTRAINT users_hashed_password_bcrypt CHECK ((hashed_password ~ '^\$2b\$[0-9]{2}\$[./A-Za-z0-9]{53}$'::text)),
     CONSTRAINT users_name_length CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100))),
-    CONSTRAINT users_name_no_control CHECK ((name !~ '[\x01-\x1f\x7f]'::text)),
-    CONSTRAINT users_name_trimmed CHECK ((name !~ '^[[:space:]]|[[:space:]]$'::text)),
+    CONSTRAINT users_name_no_control CHECK ((name !~ '[\u0001-\u001f\u007f-\u009f]'::text)),
+    CONSTRAINT users_name_trimmed CHECK (((name !~ '^[\t\n\v\f\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]'::text) AND (name !~ '[\t\n\v\f\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$'::text))),
     CONSTRAINT users_updated_after_created CHECK ((updated_at >= created_at))
 );
 

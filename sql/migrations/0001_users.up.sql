@@ -16,10 +16,14 @@ CREATE TABLE users (
     ),
     -- bcrypt, $2b$, as libxcrypt writes it: 60 characters.
     CONSTRAINT users_hashed_password_bcrypt CHECK (hashed_password ~ '^\$2b\$[0-9]{2}\$[./A-Za-z0-9]{53}$'),
-    -- 1 to 100 code points, stored trimmed, no control characters.
+    -- 1 to 100 code points, stored trimmed of the whitespace Python's
+    -- str.strip() removes, no control characters (Unicode category Cc).
     CONSTRAINT users_name_length CHECK (char_length(name) BETWEEN 1 AND 100),
-    CONSTRAINT users_name_trimmed CHECK (name !~ '^[[:space:]]|[[:space:]]$'),
-    CONSTRAINT users_name_no_control CHECK (name !~ '[\x01-\x1f\x7f]'),
+    CONSTRAINT users_name_trimmed CHECK (
+        name !~ '^[\t\n\v\f\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]'
+        AND name !~ '[\t\n\v\f\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$'
+    ),
+    CONSTRAINT users_name_no_control CHECK (name !~ '[\u0001-\u001f\u007f-\u009f]'),
     CONSTRAINT users_updated_after_created CHECK (updated_at >= created_at)
 );
 
