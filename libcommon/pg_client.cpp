@@ -3,6 +3,8 @@
 #include <event2/event.h>
 #include <libpq-fe.h>
 
+#include <utility>
+
 namespace usersuite {
 
 void PgResultDeleter::operator()(pg_result* r) const noexcept { PQclear(r); }
@@ -46,19 +48,35 @@ void PgClient::start_next() {
             return;
         }
         Query& q = queue_.front();
-        if (echo_) log_.info(kNoRequest, "SQL: " + q.sql);
-        std::vector<const char*> values;
-        for (const std::string& p : q.params) values.push_back(p.c_str());
-        if (PQsendQueryParams(conn_, q.sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
-                              nullptr, 0) == 0) {
-            drop_connection(first_line(PQerrorMessage(conn_)));
-            continue;
-        }
-        state_ = State::sending;
+        if (!send_query(q)) continue;
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(q.deadline - std::chrono::steady_clock::now());
         deadline_.arm(std::max(left, std::chrono::milliseconds(0)));
         flush();
     }
+}
+
+// Every statement is prepared once per connection (named by its text) and
+// then executed with its parameters; a new connection prepares again.
+bool PgClient::send_query(const Query& q) {
+    auto it = prepared_.find(q.sql);
+    int sent;
+    if (it == prepared_.end()) {
+        preparing_name_ = "s" + std::to_string(prepared_.size() + 1);
+        sent = PQsendPrepare(conn_, preparing_name_.c_str(), q.sql.c_str(), static_cast<int>(q.params.size()), nullptr);
+    } else {
+        preparing_name_.clear();
+        if (echo_) log_.info(kNoRequest, "SQL: " + q.sql);
+        std::vector<const char*> values;
+        for (const std::string& p : q.params) values.push_back(p.c_str());
+        sent = PQsendQueryPrepared(conn_, it->second.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
+                                   nullptr, 0);
+    }
+    if (sent == 0) {
+        drop_connection(first_line(PQerrorMessage(conn_)));
+        return false;
+    }
+    state_ = State::sending;
+    return true;
 }
 
 void PgClient::start_connect() {
@@ -128,8 +146,16 @@ void PgClient::on_readable() {
 }
 
 void PgClient::complete(PgResult result, const std::string& error) {
-    deadline_.cancel();
     io_.reset();
+    if (!preparing_name_.empty() && error.empty()) {
+        // The statement is prepared; now run it, within the same deadline.
+        prepared_[queue_.front().sql] = std::exchange(preparing_name_, std::string());
+        state_ = State::idle;
+        if (send_query(queue_.front())) flush();
+        return;
+    }
+    deadline_.cancel();
+    preparing_name_.clear();
     Query q = std::move(queue_.front());
     queue_.pop_front();
     state_ = State::idle;
@@ -145,6 +171,8 @@ void PgClient::drop_connection(const std::string& why) {
     conn_ = nullptr;
     ready_ = false;
     pending_result_.reset();
+    prepared_.clear();
+    preparing_name_.clear();
     state_ = State::idle;
     // What was queued behind a dead connection fails now, rather than each
     // waiting for its own deadline; the next query connects again.

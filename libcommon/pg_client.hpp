@@ -1,5 +1,6 @@
 // A non-blocking PostgreSQL connection on the event loop (libpq async API).
-// Queries queue and run one at a time; each has a deadline. The connection is
+// Queries queue and run one at a time, each as a prepared statement with
+// parameters (prepared on first use per connection); each has a deadline. The connection is
 // opened on first use and again after any failure, so the daemon recovers by
 // itself once the server is back; while it is away queries fail at once with
 // the reason, and callers answer 503.
@@ -8,6 +9,7 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -47,6 +49,7 @@ private:
     };
     enum class State { idle, connecting, sending, waiting };
 
+    bool send_query(const Query& q);
     void start_connect();
     void continue_connect(int poll_status);
     void start_next();
@@ -68,6 +71,8 @@ private:
     int connect_poll_ = 0;
     std::deque<Query> queue_;
     PgResult pending_result_;
+    std::map<std::string, std::string> prepared_;  // SQL text -> statement name, this connection
+    std::string preparing_name_;                    // set while a Prepare is in flight
     EventPtr io_;
     Timer deadline_;
     Logger log_{"db"};
