@@ -17,7 +17,8 @@ namespace usersuite {
 enum class KeyType { string, integer, boolean, choice, url, listen, origins, secret, path };
 
 // Which programs read a key (a bit set).
-enum Program : unsigned { kAuthApi = 1, kUsersApi = 2, kMigrate = 4, kAllDaemons = kAuthApi | kUsersApi };
+// kMigrateFiles: the migrate commands that touch only files (new).
+enum Program : unsigned { kAuthApi = 1, kUsersApi = 2, kMigrate = 4, kMigrateFiles = 8, kAllDaemons = kAuthApi | kUsersApi };
 
 struct KeySpec {
     const char* name;

@@ -10,12 +10,7 @@ namespace {
 
 constexpr std::size_t kOurs = std::string::npos;
 
-std::string record_sql(const MigrationFile& f, const std::string& status) {
-    return "INSERT INTO schema_migrations (version, name, checksum, status) VALUES (" + std::to_string(f.version) +
-           ", " + sql_literal(f.name) + ", " + sql_literal(file_checksum(f.up_path)) + ", " + sql_literal(status) +
-           ") ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, checksum = EXCLUDED.checksum, "
-           "status = EXCLUDED.status, applied_at = now();";
-}
+std::string record_sql(const MigrationFile& f, const std::string& status) { return record_version_sql(f, status); }
 
 }  // namespace
 
@@ -39,7 +34,8 @@ Plan plan_migration(const MigrationFile& file, Direction direction) {
     }
     p.steps.push_back({direction == Direction::up
                            ? record_sql(file, "failed")
-                           : "UPDATE schema_migrations SET status = 'failed' WHERE version = " + v + ";",
+                           : "UPDATE schema_migrations SET status = 'failed_down', applied_at = now() WHERE version = " +
+                                 v + ";",
                        kOurs});
     for (const Statement& s : split_statements(sql.text)) p.steps.push_back({s.text + ";", s.offset});
     p.steps.push_back({direction == Direction::up
@@ -70,7 +66,11 @@ long run_plan(Database& db, const Plan& plan) {
             std::string where;
             if (s.file_offset != kOurs) {
                 std::string pos = describe_position(plan.file_text, s.file_offset, e.position());
-                if (pos.empty()) pos = describe_position(plan.file_text, s.file_offset, 1);
+                if (pos.empty()) {
+                    // No position from the server: point at the statement itself.
+                    std::size_t first = plan.file_text.find_first_not_of(" \t\r\n", s.file_offset);
+                    pos = describe_position(plan.file_text, first == std::string::npos ? s.file_offset : first, 1);
+                }
                 where = " at " + pos;
             }
             std::string outcome = plan.transactional

@@ -13,6 +13,7 @@
 
 #include "services/migrate/commands.hpp"
 #include "services/migrate/database.hpp"
+#include "services/migrate/history.hpp"
 
 namespace usersuite::migrate {
 
@@ -75,7 +76,7 @@ std::string live_schema(const Run& run) {
     { Database probe(run.database_url, run.connect_timeout_seconds); }
     int status = 0;
     std::string dump = capture({"pg_dump", "--schema-only", "--no-owner", "--no-privileges",
-                                "--exclude-table=public.schema_migrations", "--dbname=" + run.database_url},
+                                "--exclude-table=schema_migrations", "--dbname=" + run.database_url},
                                &status);
     if (status != 0) throw std::runtime_error("pg_dump failed with status " + std::to_string(status));
     return normalise(dump);
@@ -93,6 +94,18 @@ std::string read_text(const std::string& path) {
 
 int cmd_dump(const Run& run) {
     if (!run.args.empty()) throw UsageError("dump takes no argument");
+    // sql/schema.sql is what the migrations produce: dump only a database
+    // that is at the latest of them and agrees with the files.
+    auto files = load_migrations(run.dir);
+    {
+        Database db(run.database_url, run.connect_timeout_seconds);
+        History history = load_history(db);
+        require_consistent(history, files);
+        if (current_version(history) != static_cast<std::int64_t>(files.size()))
+            throw BadMigrations("the database is not at the latest migration (" +
+                                (files.empty() ? std::string("base") : files.back().stem()) +
+                                "); run `migrate up` first, preferably on a fresh database");
+    }
     std::string schema = live_schema(run);
     std::string tmp = run.schema_file + ".tmp";
     {

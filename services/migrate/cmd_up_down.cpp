@@ -1,4 +1,5 @@
 // migrate up [TARGET] and migrate down [STEPS | TARGET | base]
+#include <algorithm>
 #include <iostream>
 
 #include "services/migrate/apply.hpp"
@@ -10,8 +11,8 @@ namespace usersuite::migrate {
 
 namespace {
 
-std::string label(const std::vector<MigrationFile>& files, std::int64_t version) {
-    return version == 0 ? "base" : files[static_cast<std::size_t>(version - 1)].stem();
+std::string label(const std::vector<MigrationFile>& files, std::size_t version) {
+    return version == 0 ? "base" : files[version - 1].stem();
 }
 
 // Moves the database from its current version to target, one migration at
@@ -20,9 +21,10 @@ int migrate_to(const Run& run, const std::vector<MigrationFile>& files, std::int
                std::int64_t steps) {
     auto plans_from = [&](std::int64_t current) {
         std::int64_t to = steps >= 0 ? current - steps : target;
-        if (to < 0)
+        if (to < 0 && current > 0)
             throw UsageError("only " + std::to_string(current) + " migration(s) are applied; cannot undo " +
                              std::to_string(steps));
+        to = std::max<std::int64_t>(to, 0);
         std::vector<Plan> plans;
         if (direction == Direction::up)
             for (std::int64_t v = current + 1; v <= to; ++v)
@@ -72,22 +74,26 @@ int migrate_to(const Run& run, const std::vector<MigrationFile>& files, std::int
 
 }  // namespace
 
-std::int64_t parse_version(const std::string& text) {
+std::int64_t parse_version(const std::string& text, const std::vector<MigrationFile>& files) {
     if (text == "base") return 0;
-    std::string digits = text.substr(0, text.find('_'));
+    std::size_t underscore = text.find('_');
+    std::string digits = text.substr(0, underscore);
     if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 18)
         throw UsageError("\"" + text + "\" is not a version (0003, 0003_name or base)");
-    return std::stoll(digits);
+    std::int64_t v = std::stoll(digits);
+    if (v > static_cast<std::int64_t>(files.size()))
+        throw UsageError("there is no migration " + version_label(v) + "; the latest is " + label(files, files.size()));
+    if (underscore != std::string::npos && v > 0 && text != files[static_cast<std::size_t>(v - 1)].stem())
+        throw UsageError("\"" + text + "\" does not name a migration; version " + version_label(v) + " is " +
+                         files[static_cast<std::size_t>(v - 1)].stem());
+    return v;
 }
 
 int cmd_up(const Run& run) {
     if (run.args.size() > 1) throw UsageError("up takes at most one TARGET");
     auto files = load_migrations(run.dir);
     auto latest = static_cast<std::int64_t>(files.size());
-    std::int64_t target = run.args.empty() ? latest : parse_version(run.args[0]);
-    if (target > latest)
-        throw UsageError("there is no migration " + version_label(target) + "; the latest is " +
-                         label(files, latest));
+    std::int64_t target = run.args.empty() ? latest : parse_version(run.args[0], files);
     return migrate_to(run, files, target, Direction::up, -1);
 }
 
@@ -103,9 +109,7 @@ int cmd_down(const Run& run) {
             throw UsageError("\"" + arg + "\" is neither a number of steps nor a version (0003, 0003_name, base)");
         return migrate_to(run, files, 0, Direction::down, std::stoll(arg));
     }
-    std::int64_t target = parse_version(arg);
-    if (target > static_cast<std::int64_t>(files.size()))
-        throw UsageError("there is no migration " + version_label(target));
+    std::int64_t target = parse_version(arg, files);
     return migrate_to(run, files, target, Direction::down, -1);
 }
 

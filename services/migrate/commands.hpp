@@ -36,7 +36,8 @@ int cmd_dump(const Run& run);
 int cmd_check(const Run& run);
 int cmd_baseline(const Run& run);
 
-// "0003", "3" or "0003_name" -> 3; "base" -> 0. Throws UsageError.
-std::int64_t parse_version(const std::string& text);
+// "0003", "3" or "0003_name" -> 3; "base" -> 0. Throws UsageError when it
+// is not a version of files (a name given must be the file's).
+std::int64_t parse_version(const std::string& text, const std::vector<MigrationFile>& files);
 
 }  // namespace usersuite::migrate

@@ -7,7 +7,8 @@ const char* const kCreateVersionTable =
     "    version bigint PRIMARY KEY,\n"
     "    name text NOT NULL,\n"
     "    checksum text NOT NULL,\n"
-    "    status text NOT NULL CHECK (status IN ('applied', 'failed')),\n"
+    "    down_checksum text NOT NULL,\n"
+    "    status text NOT NULL CHECK (status IN ('applied', 'failed', 'failed_down')),\n"
     "    applied_at timestamptz NOT NULL DEFAULT now()\n"
     ");";
 
@@ -15,10 +16,10 @@ History load_history(Database& db) {
     History h;
     if (db.query("SELECT to_regclass('schema_migrations') IS NOT NULL")[0][0] != "t") return h;
     auto rows = db.query(
-        "SELECT version, name, checksum, status, "
+        "SELECT version, name, checksum, down_checksum, status, "
         "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
         "FROM schema_migrations ORDER BY version");
-    for (auto& r : rows) h[std::stoll(r[0])] = {r[1], r[2], r[3], r[4]};
+    for (auto& r : rows) h[std::stoll(r[0])] = {r[1], r[2], r[3], r[4], r[5]};
     return h;
 }
 
@@ -40,6 +41,14 @@ std::vector<Problem> find_problems(const History& history, const std::vector<Mig
                      "`, or undo them and run `migrate baseline " + version_label(version - 1) + "`, then `migrate up`"});
             continue;
         }
+        if (m.status == "failed_down") {
+            problems.push_back(
+                {"undoing " + label + " failed outside a transaction (at " + m.applied_at +
+                     "); the database may be partly changed",
+                 "finish its down statements by hand and run `migrate baseline " + version_label(version - 1) +
+                     "`, or redo what they undid and run `migrate baseline " + version_label(version) + "`"});
+            continue;
+        }
         if (version < 1 || version > static_cast<std::int64_t>(files.size())) {
             problems.push_back({label + " is applied in the database but has no file on disk",
                                 "restore " + label + ".up.sql and .down.sql (from git), or set MIGRATIONS_DIR to the "
@@ -56,6 +65,9 @@ std::vector<Problem> find_problems(const History& history, const std::vector<Mig
         if (file_checksum(f.up_path) != m.checksum)
             problems.push_back({f.up_path + " was edited after it was applied",
                                 "restore it (git checkout), and put the change in a new migration (`migrate new NAME`)"});
+        if (file_checksum(f.down_path) != m.down_checksum)
+            problems.push_back({f.down_path + " was edited after its migration was applied",
+                                "restore it (git checkout); what a down file undoes must match what was applied"});
     }
     std::int64_t expected = 1;
     for (const auto& [version, m] : history) {
@@ -74,6 +86,14 @@ void require_consistent(const History& history, const std::vector<MigrationFile>
     std::string text = "the database and the migration files disagree:";
     for (const Problem& p : problems) text += "\n  " + p.what + "\n    to fix: " + p.fix;
     throw BadMigrations(text);
+}
+
+std::string record_version_sql(const MigrationFile& f, const std::string& status) {
+    return "INSERT INTO schema_migrations (version, name, checksum, down_checksum, status) VALUES (" +
+           std::to_string(f.version) + ", " + sql_literal(f.name) + ", " + sql_literal(file_checksum(f.up_path)) +
+           ", " + sql_literal(file_checksum(f.down_path)) + ", " + sql_literal(status) +
+           ") ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, checksum = EXCLUDED.checksum, "
+           "down_checksum = EXCLUDED.down_checksum, status = EXCLUDED.status, applied_at = now();";
 }
 
 std::string sql_literal(const std::string& text) {

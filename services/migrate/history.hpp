@@ -15,8 +15,9 @@ namespace usersuite::migrate {
 
 struct AppliedMigration {
     std::string name;
-    std::string checksum;
-    std::string status;  // "applied" or "failed"
+    std::string checksum;       // of the up file
+    std::string down_checksum;  // of the down file
+    std::string status;         // "applied", "failed" (up) or "failed_down"
     std::string applied_at;
 };
 
@@ -40,5 +41,8 @@ std::vector<Problem> find_problems(const History& history, const std::vector<Mig
 void require_consistent(const History& history, const std::vector<MigrationFile>& files);
 
 std::string sql_literal(const std::string& text);
+
+// The INSERT (or update) of f's row with both files' checksums.
+std::string record_version_sql(const MigrationFile& f, const std::string& status);
 
 }  // namespace usersuite::migrate

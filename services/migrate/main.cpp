@@ -123,8 +123,8 @@ int main(int argc, char** argv) {
 
     try {
         sources.environment = config_environment();
-        Config config = Config::load(kMigrate, sources);
-        run.database_url = config.str("DATABASE_URL");
+        Config config = Config::load(command == "new" ? kMigrateFiles : kMigrate, sources);
+        if (command != "new") run.database_url = config.str("DATABASE_URL");
         run.dir = config.str("MIGRATIONS_DIR");
         std::size_t slash = run.dir.find_last_of('/', run.dir.find_last_not_of('/'));
         run.schema_file = (slash == std::string::npos ? std::string(".") : run.dir.substr(0, slash)) + "/schema.sql";
