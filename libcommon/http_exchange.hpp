@@ -40,7 +40,7 @@ public:
     const PathParams& params() const { return params_; }
     const char* header(const char* name) const;          // nullptr if absent
     std::optional<std::string> query(const char* name) const;
-    const Json& json() const { return json_; }            // the body, for Body::json routes
+    const Json& json() const { return json_; }            // the body, for Body::json and json_or_form routes
 
     void reply_json(int status, const Json& body, const HeaderList& extra = {});
     // For bodies that never change, serialised once at start.

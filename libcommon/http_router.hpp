@@ -19,7 +19,9 @@ namespace usersuite {
 class Exchange;
 using Handler = std::function<void(const std::shared_ptr<Exchange>&)>;
 
-enum class Body { none, json };
+// What a route reads from the body: nothing, a JSON object, or a JSON object
+// or an application/x-www-form-urlencoded form (read as an object of strings).
+enum class Body { none, json, json_or_form };
 
 class PathParams {
 public:

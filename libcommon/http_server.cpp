@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 
@@ -25,15 +26,53 @@ namespace {
 // The server whose requests evhttp_send_error() below answers; a daemon has one.
 HttpServer* g_server = nullptr;
 
-bool is_json_content_type(const char* value) {
-    if (value == nullptr) return true;
+// The media type of a Content-Type value, lower-cased, without parameters.
+std::string media_type(const char* value) {
+    if (value == nullptr) return {};
     std::string t = value;
     t = t.substr(0, t.find(';'));
     while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.pop_back();
     while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.erase(0, 1);
     for (char& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return t;
+}
+
+bool is_json_content_type(const char* value) {
+    if (value == nullptr) return true;
+    std::string t = media_type(value);
     if (t == "application/json") return true;
     return t.rfind("application/", 0) == 0 && t.size() > 17 && t.compare(t.size() - 5, 5, "+json") == 0;
+}
+
+// An application/x-www-form-urlencoded body as a JSON object of strings;
+// the first of repeated keys wins, as a form field read once. A field that
+// is not UTF-8 is left out, and so reported missing.
+Json parse_form_body(evhttp_request* req) {
+    evbuffer* in = evhttp_request_get_input_buffer(req);
+    std::size_t len = evbuffer_get_length(in);
+    std::string body(reinterpret_cast<const char*>(evbuffer_pullup(in, -1)), len);
+    Json form = Json::object();
+    auto decode = [](const std::string& raw) {
+        std::size_t n = 0;
+        char* d = evhttp_uridecode(raw.c_str(), 1, &n);
+        if (d == nullptr) throw std::bad_alloc();
+        std::string out(d, n);
+        std::free(d);
+        return out;
+    };
+    for (std::size_t start = 0; start <= body.size();) {
+        std::size_t amp = body.find('&', start);
+        std::string piece = body.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
+        start = amp == std::string::npos ? body.size() + 1 : amp + 1;
+        if (piece.empty()) continue;
+        std::size_t eq = piece.find('=');
+        std::string key = decode(piece.substr(0, eq));
+        std::string value = eq == std::string::npos ? "" : decode(piece.substr(eq + 1));
+        if (key.find('\0') != std::string::npos || !is_valid_utf8(key) || !is_valid_utf8(value)) continue;
+        if (form.get(key).is_valid()) continue;
+        form.set(key, Json::string(value));
+    }
+    return form;
 }
 
 Json parse_json_body(evhttp_request* req) {
@@ -183,7 +222,10 @@ void HttpServer::route(const std::shared_ptr<Exchange>& ex, evhttp_request* req)
     if (m.kind == RouteMatch::not_found) throw HttpError::not_found();
     if (m.kind == RouteMatch::method_not_allowed) throw HttpError::method_not_allowed(m.allow);
     ex->params_ = std::move(m.params);
-    if (m.route->body == Body::json) {
+    if (m.route->body == Body::json_or_form &&
+        media_type(ex->header("Content-Type")) == "application/x-www-form-urlencoded") {
+        ex->json_ = parse_form_body(req);
+    } else if (m.route->body != Body::none) {
         if (!is_json_content_type(ex->header("Content-Type"))) throw HttpError::unsupported_media_type();
         ex->json_ = parse_json_body(req);
     }

@@ -1,0 +1,58 @@
+// The users table, for every daemon that needs it: prepared, parameterised
+// statements on the non-blocking PostgreSQL client. A duplicate email is
+// known from the unique index's violation (SQLSTATE 23505), never from a
+// check-then-insert, so concurrent registrations of one address give one
+// success and the rest duplicate_email.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "libcommon/json.hpp"
+
+namespace usersuite {
+
+class PgClient;
+
+struct User {
+    std::int64_t id = 0;
+    std::string email;
+    std::string hashed_password;
+    std::string name;
+    std::string created_at;  // ISO 8601, UTC, microseconds, "Z"
+    std::string updated_at;
+    std::int64_t created_epoch = 0;  // whole seconds
+
+    // api.md's User: no password material.
+    Json to_json() const;
+};
+
+enum class StoreStatus { ok, not_found, duplicate_email, unavailable, failed };
+
+struct StoreResult {
+    StoreStatus status = StoreStatus::failed;
+    std::optional<User> user;
+    std::string detail;  // for the log
+};
+
+class UsersStore {
+public:
+    using Callback = std::function<void(StoreResult)>;
+
+    UsersStore(PgClient& db, std::chrono::milliseconds timeout) : db_(db), timeout_(timeout) {}
+
+    void create(const std::string& email, const std::string& hashed_password, const std::string& name, Callback cb);
+    void find_by_id(std::int64_t id, Callback cb);
+    // Case-insensitive, as the unique index.
+    void find_by_email(const std::string& email, Callback cb);
+
+private:
+    void run_one(const std::string& sql, std::vector<std::string> params, Callback cb);
+    PgClient& db_;
+    std::chrono::milliseconds timeout_;
+};
+
+}  // namespace usersuite
