@@ -1,18 +1,24 @@
-// auth-api: owns /api/v1/auth/* behind nginx. Today it answers its own
-// /health and 404 for every auth path; register, login and me come next.
+// auth-api: register, login and the current user (/api/v1/auth/*), and its
+// own /health. Passwords are hashed and verified on a thread pool; the
+// event loop never runs bcrypt.
 #include <chrono>
 #include <iostream>
 
 #include "libcommon/daemon.hpp"
 #include "libcommon/health.hpp"
+#include "libcommon/password_service.hpp"
 #include "libcommon/pg_client.hpp"
 #include "libcommon/redis_client.hpp"
+#include "libcommon/token.hpp"
+#include "libcommon/users_store.hpp"
+#include "libcommon/worker_pool.hpp"
+#include "services/auth-api/routes.hpp"
 
 using namespace usersuite;
 
 namespace {
 const DaemonInfo kInfo = {"auth-api", kAuthApi, "AUTH_API_LISTEN",
-                          "auth-api owns /api/v1/auth/* of the user suite's HTTP API; today it serves only its own /health."};
+                          "auth-api serves /api/v1/auth/register, /login and /me, and its own /health, of the user suite's HTTP API."};
 }
 
 int main(int argc, char** argv) {
@@ -33,8 +39,19 @@ int main(int argc, char** argv) {
         http.listen(address);
         PgClient db(loop, config.str("DATABASE_URL"), kInfo.name, config.boolean("DATABASE_ECHO"));
         RedisClient redis(loop, redis_endpoint(config));
+        UsersStore users(db, std::chrono::milliseconds(config.integer("DATABASE_TIMEOUT_MS")));
+        WorkerPool pool(loop, static_cast<unsigned>(config.integer("PASSWORD_WORKERS")),
+                        static_cast<std::size_t>(config.integer("PASSWORD_QUEUE_LIMIT")));
+        PasswordService passwords(pool, static_cast<int>(config.integer("BCRYPT_COST")));
+        Tokens tokens(config.str("SECRET_KEY"), config.str("ALGORITHM"),
+                      static_cast<int>(config.integer("ACCESS_TOKEN_EXPIRE_MINUTES")));
 
-        add_health_route(http.router(), db, redis, std::chrono::milliseconds(config.integer("HEALTH_TIMEOUT_MS")));
+        Router& routes = http.router();
+        auth_api::Services services{users, passwords, tokens};
+        add_health_route(routes, db, redis, std::chrono::milliseconds(config.integer("HEALTH_TIMEOUT_MS")));
+        auth_api::add_register_route(routes, services);
+        auth_api::add_login_route(routes, services);
+        auth_api::add_me_route(routes, services);
 
         DaemonSignals signals(loop, http, std::chrono::seconds(config.integer("SHUTDOWN_TIMEOUT")));
         log_process_up(kInfo, address, started);

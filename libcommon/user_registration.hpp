@@ -1,0 +1,29 @@
+// Creating a user from a request body {email, password, name}, as
+// POST /api/v1/auth/register and POST /api/v1/users both do: validate (422),
+// hash on the password pool (503 with Retry-After when it is full), insert
+// (409 when the email is taken in any case, 503 when PostgreSQL is away),
+// then then(user), whose caller replies 201.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "libcommon/http_error.hpp"
+
+namespace usersuite {
+
+class Exchange;
+class PasswordService;
+class UsersStore;
+struct User;
+
+void register_user(const std::shared_ptr<Exchange>& ex, PasswordService& passwords, UsersStore& users,
+                   std::function<void(const User&)> then);
+
+// 503 with Retry-After: the password pool's queue is full.
+HttpError password_pool_full();
+
+// The 201 reply of a created user, with its Location.
+void reply_created(const std::shared_ptr<Exchange>& ex, const User& user);
+
+}  // namespace usersuite
