@@ -30,7 +30,13 @@ UNIT_BIN     := $(BUILD)/unit-tests
 MAN_PAGES    := $(wildcard man/*.[1-8])
 
 .PHONY: all deps run test unit-test integration-test bench install clean lint-man
-all: $(PROGRAM_BINS) $(UNIT_BIN)
+BENCH_BINS   := $(BUILD)/bcrypt-time
+
+all: $(PROGRAM_BINS) $(UNIT_BIN) $(BENCH_BINS)
+
+$(BUILD)/bcrypt-time: $(BUILD)/tests/bench/bcrypt_time.o $(LIBCOMMON)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # `make V=1` prints the full commands.
 Q := $(if $(V),,@)
@@ -113,4 +119,4 @@ install: $(PROGRAM_BINS)
 clean:
 	rm -rf $(BUILD)
 
--include $(LIBCOMMON_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(wildcard $(BUILD)/services/*/*.d $(BUILD)/services/*/routes/*.d)
+-include $(LIBCOMMON_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(BUILD)/tests/bench/bcrypt_time.d $(wildcard $(BUILD)/services/*/*.d $(BUILD)/services/*/routes/*.d)

@@ -2,6 +2,7 @@
 
 #include <event2/event.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -54,6 +55,11 @@ std::size_t WorkerPool::waiting() const {
 }
 
 void WorkerPool::worker() {
+    // Below the event loop's priority: when hashing saturates every core, the
+    // loop still gets a core at once for the requests that need no bcrypt.
+    if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10) != 0)
+        Logger("pool").warning(kNoRequest, std::string("cannot lower the priority of a pool thread: ") +
+                                               std::strerror(errno));
     while (true) {
         Job job;
         {
