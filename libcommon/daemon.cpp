@@ -121,6 +121,12 @@ HttpSettings http_settings(const Config& config) {
                         *CorsPolicy::parse(config.str("BACKEND_CORS_ORIGINS"), &why)};
 }
 
+PgSettings pg_settings(const DaemonInfo& info, const Config& config) {
+    return PgSettings{config.str("DATABASE_URL"), info.name, config.boolean("DATABASE_ECHO"),
+                      static_cast<std::size_t>(config.integer("DATABASE_POOL_SIZE")),
+                      static_cast<std::size_t>(config.integer("DATABASE_MAX_OVERFLOW"))};
+}
+
 ListenAddress daemon_listen_address(const DaemonInfo& info, const Config& config) {
     std::string why;
     auto a = parse_listen_address(config.str(info.listen_key), &why);

@@ -14,6 +14,7 @@
 #include "libcommon/event_loop.hpp"
 #include "libcommon/http_server.hpp"
 #include "libcommon/listen_address.hpp"
+#include "libcommon/pg_client.hpp"
 
 namespace usersuite {
 
@@ -41,6 +42,7 @@ void open_daemon_logs(const DaemonInfo& info, const Config& config);
 HttpSettings http_settings(const Config& config);
 ListenAddress daemon_listen_address(const DaemonInfo& info, const Config& config);
 std::string daemon_version_line(const DaemonInfo& info);
+PgSettings pg_settings(const DaemonInfo& info, const Config& config);
 // Each connection is a descriptor: take the hard limit, not the soft 1024.
 void raise_open_file_limit();
 

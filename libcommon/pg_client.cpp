@@ -1,213 +1,33 @@
 #include "libcommon/pg_client.hpp"
 
-#include <event2/event.h>
-#include <libpq-fe.h>
-
-#include <utility>
-
 namespace usersuite {
 
-void PgResultDeleter::operator()(pg_result* r) const noexcept { PQclear(r); }
-
 namespace {
-
-std::string first_line(const char* message) {
-    std::string m = message != nullptr ? message : "";
-    std::size_t nl = m.find('\n');
-    return nl == std::string::npos ? m : m.substr(0, nl);
+constexpr std::chrono::seconds kOverflowIdle{30};
 }
 
-void on_notice(void*, const PGresult* r) {
-    Logger("db").info(kNoRequest, "PostgreSQL notice: " + first_line(PQresultErrorMessage(r)));
-}
-
-}  // namespace
-
-PgClient::PgClient(EventLoop& loop, std::string url, std::string application_name, bool echo)
-    : loop_(loop),
-      url_(std::move(url)),
-      application_name_(std::move(application_name)),
-      echo_(echo),
-      deadline_(loop, [this] { on_deadline(); }) {}
-
-PgClient::~PgClient() {
-    io_.reset();
-    if (conn_ != nullptr) PQfinish(conn_);
-}
+PgClient::PgClient(EventLoop& loop, PgSettings settings)
+    : loop_(loop), settings_(std::move(settings)), shrink_(loop, [this] { close_idle_overflow(); }) {}
 
 void PgClient::query(std::string sql, std::vector<std::string> params, std::chrono::milliseconds timeout,
                      Callback cb) {
-    queue_.push_back({std::move(sql), std::move(params), std::chrono::steady_clock::now() + timeout, std::move(cb)});
-    if (state_ == State::idle) start_next();
-}
-
-void PgClient::start_next() {
-    while (state_ == State::idle && !queue_.empty()) {
-        if (!ready_) {
-            start_connect();
-            return;
-        }
-        Query& q = queue_.front();
-        if (!send_query(q)) continue;
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(q.deadline - std::chrono::steady_clock::now());
-        deadline_.arm(std::max(left, std::chrono::milliseconds(0)));
-        flush();
+    PgConnection* best = nullptr;
+    for (auto& c : connections_)
+        if (best == nullptr || c->load() < best->load()) best = c.get();
+    // A new connection while every one is busy, up to the pool and its overflow.
+    if ((best == nullptr || best->load() > 0) &&
+        connections_.size() < settings_.pool_size + settings_.max_overflow) {
+        connections_.push_back(
+            std::make_unique<PgConnection>(loop_, settings_.url, settings_.application_name, settings_.echo));
+        best = connections_.back().get();
+        if (connections_.size() > settings_.pool_size) shrink_.arm(kOverflowIdle);
     }
+    best->query(std::move(sql), std::move(params), timeout, std::move(cb));
 }
 
-// Every statement is prepared once per connection (named by its text) and
-// then executed with its parameters; a new connection prepares again.
-bool PgClient::send_query(const Query& q) {
-    auto it = prepared_.find(q.sql);
-    int sent;
-    if (it == prepared_.end()) {
-        preparing_name_ = "s" + std::to_string(prepared_.size() + 1);
-        sent = PQsendPrepare(conn_, preparing_name_.c_str(), q.sql.c_str(), static_cast<int>(q.params.size()), nullptr);
-    } else {
-        preparing_name_.clear();
-        if (echo_) log_.info(kNoRequest, "SQL: " + q.sql);
-        std::vector<const char*> values;
-        for (const std::string& p : q.params) values.push_back(p.c_str());
-        sent = PQsendQueryPrepared(conn_, it->second.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
-                                   nullptr, 0);
-    }
-    if (sent == 0) {
-        drop_connection(first_line(PQerrorMessage(conn_)));
-        return false;
-    }
-    state_ = State::sending;
-    return true;
-}
-
-void PgClient::start_connect() {
-    const char* keys[] = {"dbname", "application_name", nullptr};
-    const char* values[] = {url_.c_str(), application_name_.c_str(), nullptr};
-    conn_ = PQconnectStartParams(keys, values, 1);
-    if (conn_ == nullptr || PQstatus(conn_) == CONNECTION_BAD) {
-        drop_connection(conn_ != nullptr ? first_line(PQerrorMessage(conn_)) : "out of memory");
-        return;
-    }
-    PQsetNoticeReceiver(conn_, &on_notice, nullptr);
-    state_ = State::connecting;
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(queue_.front().deadline -
-                                                                      std::chrono::steady_clock::now());
-    deadline_.arm(std::max(left, std::chrono::milliseconds(0)));
-    continue_connect(PGRES_POLLING_WRITING);
-}
-
-void PgClient::continue_connect(int poll_status) {
-    switch (poll_status) {
-        case PGRES_POLLING_READING: wait_io(EV_READ); return;
-        case PGRES_POLLING_WRITING: wait_io(EV_WRITE); return;
-        case PGRES_POLLING_OK:
-            deadline_.cancel();
-            if (PQsetnonblocking(conn_, 1) != 0) {
-                drop_connection("cannot make the connection non-blocking");
-                return;
-            }
-            ready_ = true;
-            state_ = State::idle;
-            log_.info(kNoRequest, "connected to PostgreSQL");
-            start_next();
-            return;
-        default: drop_connection(first_line(PQerrorMessage(conn_))); return;
-    }
-}
-
-void PgClient::flush() {
-    int r = PQflush(conn_);
-    if (r < 0) {
-        drop_connection(first_line(PQerrorMessage(conn_)));
-        return;
-    }
-    state_ = r == 0 ? State::waiting : State::sending;
-    wait_io(r == 0 ? EV_READ : EV_READ | EV_WRITE);
-}
-
-void PgClient::on_readable() {
-    if (PQconsumeInput(conn_) == 0) {
-        drop_connection(first_line(PQerrorMessage(conn_)));
-        return;
-    }
-    while (PQisBusy(conn_) == 0) {
-        PGresult* r = PQgetResult(conn_);
-        if (r == nullptr) {
-            std::string error;
-            ExecStatusType s = pending_result_ ? PQresultStatus(pending_result_.get()) : PGRES_FATAL_ERROR;
-            if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK)
-                error = pending_result_ ? first_line(PQresultErrorMessage(pending_result_.get())) : "no result";
-            complete(std::move(pending_result_), error);
-            return;
-        }
-        if (!pending_result_) pending_result_.reset(r);  // the first result is the answer
-        else PQclear(r);
-    }
-    wait_io(EV_READ);
-}
-
-void PgClient::complete(PgResult result, const std::string& error) {
-    io_.reset();
-    if (!preparing_name_.empty() && error.empty()) {
-        // The statement is prepared; now run it, within the same deadline.
-        prepared_[queue_.front().sql] = std::exchange(preparing_name_, std::string());
-        state_ = State::idle;
-        if (send_query(queue_.front())) flush();
-        return;
-    }
-    deadline_.cancel();
-    preparing_name_.clear();
-    Query q = std::move(queue_.front());
-    queue_.pop_front();
-    state_ = State::idle;
-    q.cb(std::move(result), error);
-    start_next();
-}
-
-void PgClient::drop_connection(const std::string& why) {
-    io_.reset();
-    deadline_.cancel();
-    if (ready_) log_.error(kNoRequest, "PostgreSQL connection lost: " + why);
-    if (conn_ != nullptr) PQfinish(conn_);
-    conn_ = nullptr;
-    ready_ = false;
-    pending_result_.reset();
-    prepared_.clear();
-    preparing_name_.clear();
-    state_ = State::idle;
-    // What was queued behind a dead connection fails now, rather than each
-    // waiting for its own deadline; the next query connects again.
-    std::deque<Query> failed;
-    failed.swap(queue_);
-    for (Query& q : failed) q.cb(nullptr, "PostgreSQL unavailable: " + why);
-    start_next();
-}
-
-void PgClient::wait_io(short what) {
-    // One-shot, re-reading the socket: libpq may replace it while connecting.
-    io_.reset(event_new(loop_.base(), PQsocket(conn_), what, &PgClient::on_io, this));
-    if (!io_ || event_add(io_.get(), nullptr) != 0) drop_connection("cannot watch the PostgreSQL socket");
-}
-
-void PgClient::on_io(int, short what, void* self_ptr) {
-    auto* self = static_cast<PgClient*>(self_ptr);
-    switch (self->state_) {
-        case State::connecting: self->continue_connect(PQconnectPoll(self->conn_)); return;
-        case State::sending:
-            if ((what & EV_READ) != 0 && PQconsumeInput(self->conn_) == 0) {
-                self->drop_connection(first_line(PQerrorMessage(self->conn_)));
-                return;
-            }
-            self->flush();
-            return;
-        case State::waiting: self->on_readable(); return;
-        case State::idle: return;
-    }
-}
-
-void PgClient::on_deadline() {
-    // libpq 15 can only cancel with a blocking call; dropping the connection
-    // frees the loop at once and the next query reconnects.
-    drop_connection(state_ == State::connecting ? "timed out connecting" : "timed out waiting for the server");
+void PgClient::close_idle_overflow() {
+    while (connections_.size() > settings_.pool_size && connections_.back()->load() == 0) connections_.pop_back();
+    if (connections_.size() > settings_.pool_size) shrink_.arm(kOverflowIdle);
 }
 
 }  // namespace usersuite

@@ -1,81 +1,45 @@
-// A non-blocking PostgreSQL connection on the event loop (libpq async API).
-// Queries queue and run one at a time, each as a prepared statement with
-// parameters (prepared on first use per connection); each has a deadline. The connection is
-// opened on first use and again after any failure, so the daemon recovers by
-// itself once the server is back; while it is away queries fail at once with
-// the reason, and callers answer 503.
+// PostgreSQL for a daemon: a pool of non-blocking connections on the event
+// loop, DATABASE_POOL_SIZE kept open once used and up to
+// DATABASE_MAX_OVERFLOW more opened under load and closed again when idle.
+// A query goes to the least loaded connection, so one slow query does not
+// hold up the rest.
 #pragma once
 
 #include <chrono>
-#include <deque>
-#include <functional>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "libcommon/event_loop.hpp"
-#include "libcommon/log.hpp"
-
-struct pg_conn;
-struct pg_result;
+#include "libcommon/pg_connection.hpp"
 
 namespace usersuite {
 
-struct PgResultDeleter {
-    void operator()(pg_result* r) const noexcept;
+struct PgSettings {
+    std::string url;
+    std::string application_name;
+    bool echo = false;
+    std::size_t pool_size = 10;
+    std::size_t max_overflow = 20;
 };
-using PgResult = std::unique_ptr<pg_result, PgResultDeleter>;
 
 class PgClient {
 public:
-    // error is empty on success; otherwise result may still carry the
-    // server's error (SQLSTATE) when the query itself failed.
-    using Callback = std::function<void(PgResult result, const std::string& error)>;
+    using Callback = PgConnection::Callback;
 
-    PgClient(EventLoop& loop, std::string url, std::string application_name, bool echo);
-    ~PgClient();
-    PgClient(const PgClient&) = delete;
-    PgClient& operator=(const PgClient&) = delete;
+    PgClient(EventLoop& loop, PgSettings settings);
 
     void query(std::string sql, std::vector<std::string> params, std::chrono::milliseconds timeout, Callback cb);
 
-private:
-    struct Query {
-        std::string sql;
-        std::vector<std::string> params;
-        std::chrono::steady_clock::time_point deadline;
-        Callback cb;
-    };
-    enum class State { idle, connecting, sending, waiting };
+    std::size_t connections() const { return connections_.size(); }
 
-    bool send_query(const Query& q);
-    void start_connect();
-    void continue_connect(int poll_status);
-    void start_next();
-    void flush();
-    void on_readable();
-    void complete(PgResult result, const std::string& error);
-    void drop_connection(const std::string& why);
-    void wait_io(short what);
-    static void on_io(int fd, short what, void* self);
-    void on_deadline();
+private:
+    void close_idle_overflow();
 
     EventLoop& loop_;
-    std::string url_;
-    std::string application_name_;
-    bool echo_;
-    pg_conn* conn_ = nullptr;
-    bool ready_ = false;
-    State state_ = State::idle;
-    int connect_poll_ = 0;
-    std::deque<Query> queue_;
-    PgResult pending_result_;
-    std::map<std::string, std::string> prepared_;  // SQL text -> statement name, this connection
-    std::string preparing_name_;                    // set while a Prepare is in flight
-    EventPtr io_;
-    Timer deadline_;
-    Logger log_{"db"};
+    PgSettings settings_;
+    std::vector<std::unique_ptr<PgConnection>> connections_;
+    Timer shrink_;
 };
 
 }  // namespace usersuite

@@ -68,6 +68,25 @@ std::string Tokens::issue(const std::string& subject, std::int64_t issued_at) co
 std::optional<TokenClaims> Tokens::verify(std::string_view token, std::string* why) const {
     if (token.empty() || token.size() > kMaxTokenBytes) return *why = "empty or over-long token", std::nullopt;
     std::string text(token);
+    auto hit = verified_.find(text);
+    if (hit != verified_.end()) {
+        if (hit->second.expires_at > now_seconds()) return hit->second;
+        *why = "expired";
+        return std::nullopt;
+    }
+    auto claims = verify_uncached(text, why);
+    if (claims) {
+        if (verified_.size() >= kCacheSize) {
+            verified_.erase(verified_order_.front());
+            verified_order_.pop_front();
+        }
+        verified_.emplace(text, *claims);
+        verified_order_.push_back(text);
+    }
+    return claims;
+}
+
+std::optional<TokenClaims> Tokens::verify_uncached(const std::string& text, std::string* why) const {
     jwt_t* raw = nullptr;
     auto* key = reinterpret_cast<const unsigned char*>(secret_.data());
     if (jwt_decode(&raw, text.c_str(), key, static_cast<int>(secret_.size())) != 0 || raw == nullptr) {

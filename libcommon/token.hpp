@@ -7,9 +7,11 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace usersuite {
 
@@ -32,6 +34,15 @@ public:
     std::optional<TokenClaims> verify(std::string_view token, std::string* why) const;
 
 private:
+    std::optional<TokenClaims> verify_uncached(const std::string& token, std::string* why) const;
+
+    // Tokens that passed, until their exp: a client sends the same token on
+    // every request, and the signature and claims of a token never change.
+    // Bounded; used from the event loop's thread only.
+    static constexpr std::size_t kCacheSize = 4096;
+    mutable std::unordered_map<std::string, TokenClaims> verified_;
+    mutable std::deque<std::string> verified_order_;
+
     std::string secret_;
     std::string algorithm_;
     int alg_;  // jwt_alg_t

@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
         EventLoop loop;
         HttpServer http(loop, http_settings(config));
         http.listen(address);
-        PgClient db(loop, config.str("DATABASE_URL"), kInfo.name, config.boolean("DATABASE_ECHO"));
+        PgClient db(loop, pg_settings(kInfo, config));
         RedisClient redis(loop, redis_endpoint(config));
         UsersStore users(db, std::chrono::milliseconds(config.integer("DATABASE_TIMEOUT_MS")));
         WorkerPool pool(loop, static_cast<unsigned>(config.integer("PASSWORD_WORKERS")),

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "libcommon/pg_client.hpp"
+#include "libcommon/pg_connection.hpp"
 
 struct pg_conn;
 

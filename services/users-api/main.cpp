@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
         EventLoop loop;
         HttpServer http(loop, http_settings(config));
         http.listen(address);
-        PgClient db(loop, config.str("DATABASE_URL"), kInfo.name, config.boolean("DATABASE_ECHO"));
+        PgClient db(loop, pg_settings(kInfo, config));
         RedisClient redis(loop, redis_endpoint(config));
 
         Router& routes = http.router();

@@ -1,0 +1,84 @@
+// One non-blocking PostgreSQL connection on the event loop (libpq async
+// API); PgClient (pg_client.hpp) keeps a pool of them.
+// Queries queue and run one at a time, each as a prepared statement with
+// parameters (prepared on first use per connection); each has a deadline. The connection is
+// opened on first use and again after any failure, so the daemon recovers by
+// itself once the server is back; while it is away queries fail at once with
+// the reason, and callers answer 503.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "libcommon/event_loop.hpp"
+#include "libcommon/log.hpp"
+
+struct pg_conn;
+struct pg_result;
+
+namespace usersuite {
+
+struct PgResultDeleter {
+    void operator()(pg_result* r) const noexcept;
+};
+using PgResult = std::unique_ptr<pg_result, PgResultDeleter>;
+
+class PgConnection {
+public:
+    // error is empty on success; otherwise result may still carry the
+    // server's error (SQLSTATE) when the query itself failed.
+    using Callback = std::function<void(PgResult result, const std::string& error)>;
+
+    PgConnection(EventLoop& loop, std::string url, std::string application_name, bool echo);
+    ~PgConnection();
+    PgConnection(const PgConnection&) = delete;
+    PgConnection& operator=(const PgConnection&) = delete;
+
+    void query(std::string sql, std::vector<std::string> params, std::chrono::milliseconds timeout, Callback cb);
+    // Queries queued or running here.
+    std::size_t load() const { return queue_.size(); }
+
+private:
+    struct Query {
+        std::string sql;
+        std::vector<std::string> params;
+        std::chrono::steady_clock::time_point deadline;
+        Callback cb;
+    };
+    enum class State { idle, connecting, sending, waiting };
+
+    bool send_query(const Query& q);
+    void start_connect();
+    void continue_connect(int poll_status);
+    void start_next();
+    void flush();
+    void on_readable();
+    void complete(PgResult result, const std::string& error);
+    void drop_connection(const std::string& why);
+    void wait_io(short what);
+    static void on_io(int fd, short what, void* self);
+    void on_deadline();
+
+    EventLoop& loop_;
+    std::string url_;
+    std::string application_name_;
+    bool echo_;
+    pg_conn* conn_ = nullptr;
+    bool ready_ = false;
+    State state_ = State::idle;
+    int connect_poll_ = 0;
+    std::deque<Query> queue_;
+    PgResult pending_result_;
+    std::map<std::string, std::string> prepared_;  // SQL text -> statement name, this connection
+    std::string preparing_name_;                    // set while a Prepare is in flight
+    EventPtr io_;
+    Timer deadline_;
+    Logger log_{"db"};
+};
+
+}  // namespace usersuite
