@@ -44,7 +44,12 @@ const std::vector<KeySpec>& config_keys() {
         {"REDIS_PORT", "6379", K::integer, 1, 65535, nullptr, kAllDaemons, "Redis port, when REDIS_URL is empty"},
         {"REDIS_DB", "0", K::integer, 0, 15, nullptr, kAllDaemons, "Redis database number, when REDIS_URL is empty"},
         {"DATABASE_TIMEOUT_MS", "5000", K::integer, 100, 600000, nullptr, kAllDaemons,
-         "milliseconds a request waits for one PostgreSQL query before it is answered 503"},
+         "milliseconds a request waits for one PostgreSQL query before it is answered 503; also the server's "
+         "statement_timeout"},
+        {"REDIS_TIMEOUT_MS", "1000", K::integer, 50, 60000, nullptr, kUsersApi,
+         "milliseconds a request waits for Redis (the cache) before going on without it"},
+        {"CACHE_TTL_SECONDS", "300", K::integer, 0, 86400, nullptr, kUsersApi,
+         "seconds a user stays in the Redis cache of GET /api/v1/users/{id}; 0 turns the cache off"},
         {"SECRET_KEY", nullptr, K::secret, 0, 0, nullptr, kAllDaemons,
          "key that signs tokens: at least 32 bytes, e.g. from `openssl rand -hex 32`"},
         {"ALGORITHM", "HS256", K::choice, 0, 0, "HS256|HS384|HS512", kAllDaemons,

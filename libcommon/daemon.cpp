@@ -124,7 +124,8 @@ HttpSettings http_settings(const Config& config) {
 PgSettings pg_settings(const DaemonInfo& info, const Config& config) {
     return PgSettings{config.str("DATABASE_URL"), info.name, config.boolean("DATABASE_ECHO"),
                       static_cast<std::size_t>(config.integer("DATABASE_POOL_SIZE")),
-                      static_cast<std::size_t>(config.integer("DATABASE_MAX_OVERFLOW"))};
+                      static_cast<std::size_t>(config.integer("DATABASE_MAX_OVERFLOW")),
+                      std::chrono::milliseconds(config.integer("DATABASE_TIMEOUT_MS"))};
 }
 
 ListenAddress daemon_listen_address(const DaemonInfo& info, const Config& config) {

@@ -9,7 +9,7 @@ constexpr std::chrono::seconds kOverflowIdle{30};
 PgClient::PgClient(EventLoop& loop, PgSettings settings)
     : loop_(loop), settings_(std::move(settings)), shrink_(loop, [this] { close_idle_overflow(); }) {}
 
-void PgClient::query(std::string sql, std::vector<std::string> params, std::chrono::milliseconds timeout,
+void PgClient::query(std::string sql, PgParams params, std::chrono::milliseconds timeout,
                      Callback cb) {
     PgConnection* best = nullptr;
     for (auto& c : connections_)
@@ -18,7 +18,8 @@ void PgClient::query(std::string sql, std::vector<std::string> params, std::chro
     if ((best == nullptr || best->load() > 0) &&
         connections_.size() < settings_.pool_size + settings_.max_overflow) {
         connections_.push_back(
-            std::make_unique<PgConnection>(loop_, settings_.url, settings_.application_name, settings_.echo));
+            std::make_unique<PgConnection>(loop_, settings_.url, settings_.application_name, settings_.echo,
+                                           settings_.statement_timeout));
         best = connections_.back().get();
         if (connections_.size() > settings_.pool_size) shrink_.arm(kOverflowIdle);
     }

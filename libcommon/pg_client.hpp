@@ -21,6 +21,7 @@ struct PgSettings {
     bool echo = false;
     std::size_t pool_size = 10;
     std::size_t max_overflow = 20;
+    std::chrono::milliseconds statement_timeout{5000};
 };
 
 class PgClient {
@@ -29,7 +30,7 @@ public:
 
     PgClient(EventLoop& loop, PgSettings settings);
 
-    void query(std::string sql, std::vector<std::string> params, std::chrono::milliseconds timeout, Callback cb);
+    void query(std::string sql, PgParams params, std::chrono::milliseconds timeout, Callback cb);
 
     std::size_t connections() const { return connections_.size(); }
 

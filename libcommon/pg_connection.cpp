@@ -23,11 +23,13 @@ void on_notice(void*, const PGresult* r) {
 
 }  // namespace
 
-PgConnection::PgConnection(EventLoop& loop, std::string url, std::string application_name, bool echo)
+PgConnection::PgConnection(EventLoop& loop, std::string url, std::string application_name, bool echo,
+                           std::chrono::milliseconds statement_timeout)
     : loop_(loop),
       url_(std::move(url)),
       application_name_(std::move(application_name)),
       echo_(echo),
+      options_("-c statement_timeout=" + std::to_string(statement_timeout.count())),
       deadline_(loop, [this] { on_deadline(); }) {}
 
 PgConnection::~PgConnection() {
@@ -35,7 +37,7 @@ PgConnection::~PgConnection() {
     if (conn_ != nullptr) PQfinish(conn_);
 }
 
-void PgConnection::query(std::string sql, std::vector<std::string> params, std::chrono::milliseconds timeout,
+void PgConnection::query(std::string sql, PgParams params, std::chrono::milliseconds timeout,
                      Callback cb) {
     queue_.push_back({std::move(sql), std::move(params), std::chrono::steady_clock::now() + timeout, std::move(cb)});
     if (state_ == State::idle) start_next();
@@ -67,7 +69,7 @@ bool PgConnection::send_query(const Query& q) {
         preparing_name_.clear();
         if (echo_) log_.info(kNoRequest, "SQL: " + q.sql);
         std::vector<const char*> values;
-        for (const std::string& p : q.params) values.push_back(p.c_str());
+        for (const auto& p : q.params) values.push_back(p ? p->c_str() : nullptr);
         sent = PQsendQueryPrepared(conn_, it->second.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
                                    nullptr, 0);
     }
@@ -80,8 +82,8 @@ bool PgConnection::send_query(const Query& q) {
 }
 
 void PgConnection::start_connect() {
-    const char* keys[] = {"dbname", "application_name", nullptr};
-    const char* values[] = {url_.c_str(), application_name_.c_str(), nullptr};
+    const char* keys[] = {"dbname", "application_name", "options", nullptr};
+    const char* values[] = {url_.c_str(), application_name_.c_str(), options_.c_str(), nullptr};
     conn_ = PQconnectStartParams(keys, values, 1);
     if (conn_ == nullptr || PQstatus(conn_) == CONNECTION_BAD) {
         drop_connection(conn_ != nullptr ? first_line(PQerrorMessage(conn_)) : "out of memory");

@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ struct pg_conn;
 struct pg_result;
 
 namespace usersuite {
+
+// Statement parameters as text; nullopt is SQL NULL.
+using PgParams = std::vector<std::optional<std::string>>;
 
 struct PgResultDeleter {
     void operator()(pg_result* r) const noexcept;
@@ -34,19 +38,22 @@ public:
     // server's error (SQLSTATE) when the query itself failed.
     using Callback = std::function<void(PgResult result, const std::string& error)>;
 
-    PgConnection(EventLoop& loop, std::string url, std::string application_name, bool echo);
+    // statement_timeout is set on the server too, so that a statement the
+    // client gave up on does not go on (and commit) behind its back.
+    PgConnection(EventLoop& loop, std::string url, std::string application_name, bool echo,
+                 std::chrono::milliseconds statement_timeout);
     ~PgConnection();
     PgConnection(const PgConnection&) = delete;
     PgConnection& operator=(const PgConnection&) = delete;
 
-    void query(std::string sql, std::vector<std::string> params, std::chrono::milliseconds timeout, Callback cb);
+    void query(std::string sql, PgParams params, std::chrono::milliseconds timeout, Callback cb);
     // Queries queued or running here.
     std::size_t load() const { return queue_.size(); }
 
 private:
     struct Query {
         std::string sql;
-        std::vector<std::string> params;
+        PgParams params;
         std::chrono::steady_clock::time_point deadline;
         Callback cb;
     };
@@ -68,6 +75,7 @@ private:
     std::string url_;
     std::string application_name_;
     bool echo_;
+    std::string options_;
     pg_conn* conn_ = nullptr;
     bool ready_ = false;
     State state_ = State::idle;

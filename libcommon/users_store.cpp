@@ -46,7 +46,7 @@ Json User::to_json() const {
         .set("updated_at", Json::string(updated_at));
 }
 
-void UsersStore::run_one(const std::string& sql, std::vector<std::string> params, Callback cb) {
+void UsersStore::run(const std::string& sql, std::vector<std::optional<std::string>> params, Callback cb) {
     db_.query(sql, std::move(params), timeout_, [cb = std::move(cb)](PgResult result, const std::string& error) {
         StoreResult out;
         if (!error.empty()) {
@@ -61,28 +61,48 @@ void UsersStore::run_one(const std::string& sql, std::vector<std::string> params
             cb(std::move(out));
             return;
         }
-        if (PQntuples(result.get()) == 0) {
-            out.status = StoreStatus::not_found;
-        } else {
-            out.status = StoreStatus::ok;
-            out.user = user_from_row(result.get(), 0);
-        }
+        for (int i = 0; i < PQntuples(result.get()); ++i) out.users.push_back(user_from_row(result.get(), i));
+        if (!out.users.empty()) out.user = out.users.front();
+        // A statement that returns rows found something; DELETE counts instead.
+        bool found = PQnfields(result.get()) > 0 ? !out.users.empty() : std::strcmp(PQcmdTuples(result.get()), "0") != 0;
+        out.status = found ? StoreStatus::ok : StoreStatus::not_found;
         cb(std::move(out));
     });
 }
 
 void UsersStore::create(const std::string& email, const std::string& hashed_password, const std::string& name,
                         Callback cb) {
-    run_one("INSERT INTO users (email, hashed_password, name) VALUES ($1, $2, $3) RETURNING " USER_COLUMNS,
+    run("INSERT INTO users (email, hashed_password, name) VALUES ($1, $2, $3) RETURNING " USER_COLUMNS,
             {email, hashed_password, name}, std::move(cb));
 }
 
 void UsersStore::find_by_id(std::int64_t id, Callback cb) {
-    run_one("SELECT " USER_COLUMNS " FROM users WHERE id = $1", {std::to_string(id)}, std::move(cb));
+    run("SELECT " USER_COLUMNS " FROM users WHERE id = $1", {std::to_string(id)}, std::move(cb));
 }
 
 void UsersStore::find_by_email(const std::string& email, Callback cb) {
-    run_one("SELECT " USER_COLUMNS " FROM users WHERE lower(email) = lower($1)", {email}, std::move(cb));
+    run("SELECT " USER_COLUMNS " FROM users WHERE lower(email) = lower($1)", {email}, std::move(cb));
+}
+
+void UsersStore::list(std::int64_t skip, std::int64_t limit, Callback cb) {
+    run("SELECT " USER_COLUMNS " FROM users ORDER BY id OFFSET $1 LIMIT $2", {std::to_string(skip), std::to_string(limit)},
+        [cb = std::move(cb)](StoreResult r) {
+            // An empty page is a page, not a missing user.
+            if (r.status == StoreStatus::not_found) r.status = StoreStatus::ok;
+            cb(std::move(r));
+        });
+}
+
+void UsersStore::update(std::int64_t id, const UserChanges& changes, Callback cb) {
+    // One statement for every combination: a NULL parameter keeps the column.
+    run("UPDATE users SET email = coalesce($2, email), hashed_password = coalesce($3, hashed_password), "
+        "name = coalesce($4, name) WHERE id = $1 RETURNING " USER_COLUMNS,
+        {std::to_string(id), changes.email, changes.hashed_password, changes.name},
+        std::move(cb));
+}
+
+void UsersStore::remove(std::int64_t id, Callback cb) {
+    run("DELETE FROM users WHERE id = $1", {std::to_string(id)}, std::move(cb));
 }
 
 }  // namespace usersuite

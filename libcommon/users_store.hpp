@@ -10,6 +10,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "libcommon/json.hpp"
 
@@ -35,7 +36,15 @@ enum class StoreStatus { ok, not_found, duplicate_email, unavailable, failed };
 struct StoreResult {
     StoreStatus status = StoreStatus::failed;
     std::optional<User> user;
-    std::string detail;  // for the log
+    std::vector<User> users;  // for list
+    std::string detail;       // for the log
+};
+
+// A partial update: absent fields stay as they are.
+struct UserChanges {
+    std::optional<std::string> email;
+    std::optional<std::string> hashed_password;
+    std::optional<std::string> name;
 };
 
 class UsersStore {
@@ -48,9 +57,14 @@ public:
     void find_by_id(std::int64_t id, Callback cb);
     // Case-insensitive, as the unique index.
     void find_by_email(const std::string& email, Callback cb);
+    // Ordered by id.
+    void list(std::int64_t skip, std::int64_t limit, Callback cb);
+    // not_found when no such user; updated_at moves (the table's trigger).
+    void update(std::int64_t id, const UserChanges& changes, Callback cb);
+    void remove(std::int64_t id, Callback cb);
 
 private:
-    void run_one(const std::string& sql, std::vector<std::string> params, Callback cb);
+    void run(const std::string& sql, std::vector<std::optional<std::string>> params, Callback cb);
     PgClient& db_;
     std::chrono::milliseconds timeout_;
 };

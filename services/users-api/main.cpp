@@ -1,18 +1,24 @@
-// users-api: /, /health and the hello routes (the user routes come next).
+// users-api: the user routes with their Redis cache, /, /health and the
+// hello routes.
 #include <chrono>
 #include <iostream>
 
 #include "libcommon/daemon.hpp"
 #include "libcommon/health.hpp"
+#include "libcommon/password_service.hpp"
 #include "libcommon/pg_client.hpp"
 #include "libcommon/redis_client.hpp"
+#include "libcommon/token.hpp"
+#include "libcommon/user_cache.hpp"
+#include "libcommon/users_store.hpp"
+#include "libcommon/worker_pool.hpp"
 #include "services/users-api/routes.hpp"
 
 using namespace usersuite;
 
 namespace {
 const DaemonInfo kInfo = {"users-api", kUsersApi, "USERS_API_LISTEN",
-                          "users-api serves /, /health and /api/v1/hello of the user suite's HTTP API."};
+                          "users-api serves /api/v1/users, /, /health and /api/v1/hello of the user suite's HTTP API."};
 }
 
 int main(int argc, char** argv) {
@@ -33,11 +39,23 @@ int main(int argc, char** argv) {
         http.listen(address);
         PgClient db(loop, pg_settings(kInfo, config));
         RedisClient redis(loop, redis_endpoint(config));
+        auto db_timeout = std::chrono::milliseconds(config.integer("DATABASE_TIMEOUT_MS"));
+        UsersStore users(db, db_timeout);
+        UserCache cache(redis, std::chrono::seconds(config.integer("CACHE_TTL_SECONDS")), cache_lock_ttl(db_timeout),
+                        std::chrono::milliseconds(config.integer("REDIS_TIMEOUT_MS")));
+        WorkerPool pool(loop, static_cast<unsigned>(config.integer("PASSWORD_WORKERS")),
+                        static_cast<std::size_t>(config.integer("PASSWORD_QUEUE_LIMIT")));
+        PasswordService passwords(pool, static_cast<int>(config.integer("BCRYPT_COST")));
+        Tokens tokens(config.str("SECRET_KEY"), config.str("ALGORITHM"),
+                      static_cast<int>(config.integer("ACCESS_TOKEN_EXPIRE_MINUTES")));
 
         Router& routes = http.router();
+        users_api::Services services{users, cache, passwords, tokens};
         users_api::add_root_route(routes, config.str("PROJECT_NAME"));
         add_health_route(routes, db, redis, std::chrono::milliseconds(config.integer("HEALTH_TIMEOUT_MS")));
         users_api::add_hello_routes(routes);
+        users_api::add_users_routes(routes, services);
+        users_api::add_user_routes(routes, services);
 
         DaemonSignals signals(loop, http, std::chrono::seconds(config.integer("SHUTDOWN_TIMEOUT")));
         log_process_up(kInfo, address, started);

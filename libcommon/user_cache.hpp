@@ -1,0 +1,57 @@
+// The Redis cache of GET /api/v1/users/{id}, never stale, also across
+// processes. Each user has a generation key beside the cached entry; an
+// entry counts only while it carries the current generation.
+//
+//   read:  MGET gen entry. A hit when the entry's generation is the current
+//          one. On a miss, read PostgreSQL, then fill: a Lua script stores
+//          the entry only if the generation is still the one seen before the
+//          read, so a reader that raced a writer never stores old data.
+//   write: lock (SET gen "w:<random>" EX lock_ttl) before changing the row:
+//          if Redis cannot be told, the write is refused (503) and nothing
+//          changes. Readers never fill under a lock. After the change, unlock
+//          (SET gen "v:<random>"); if that fails, the lock expires by itself,
+//          after any statement could still commit.
+// While Redis is away, reads go to PostgreSQL and fill nothing.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace usersuite {
+
+class RedisClient;
+
+// A write lock must outlive any statement that could still commit after the
+// writer gave up on it: twice the statement timeout, and some.
+std::chrono::seconds cache_lock_ttl(std::chrono::milliseconds statement_timeout);
+
+class UserCache {
+public:
+    UserCache(RedisClient& redis, std::chrono::seconds ttl, std::chrono::seconds lock_ttl,
+              std::chrono::milliseconds timeout);
+
+    // cached: the user's JSON on a hit. fill_token: set on a miss when the
+    // caller may fill after reading PostgreSQL (absent under a lock or while
+    // Redis is away).
+    using ReadCallback =
+        std::function<void(std::optional<std::string> cached, std::optional<std::string> fill_token)>;
+    void read(std::int64_t id, ReadCallback cb);
+    void fill(std::int64_t id, const std::string& fill_token, const std::string& user_json);
+
+    // ok false: Redis could not be told; refuse the write.
+    void lock(std::int64_t id, std::function<void(bool ok)> cb);
+    void unlock(std::int64_t id);
+
+    bool enabled() const { return ttl_.count() > 0; }
+
+private:
+    RedisClient& redis_;
+    std::chrono::seconds ttl_;
+    std::chrono::seconds lock_ttl_;
+    std::chrono::milliseconds timeout_;
+};
+
+}  // namespace usersuite
