@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "libcommon/http_server.hpp"
+#include "libcommon/urlencoded.hpp"
 
 namespace usersuite {
 
@@ -81,25 +82,8 @@ std::optional<std::string> Exchange::query(const char* name) const {
     const evhttp_uri* uri = evhttp_request_get_evhttp_uri(req_);
     const char* q = uri != nullptr ? evhttp_uri_get_query(uri) : nullptr;
     if (q == nullptr) return std::nullopt;
-    // By hand: evhttp_parse_query_str drops every parameter when one piece
-    // is malformed (a bare key, "&&"), where FastAPI keeps the others.
-    auto decode = [](const std::string& raw) {
-        std::size_t len = 0;
-        char* d = evhttp_uridecode(raw.c_str(), 1, &len);
-        if (d == nullptr) throw std::bad_alloc();
-        std::string out(d, len);
-        std::free(d);
-        return out;
-    };
-    std::string query = q;
-    for (std::size_t start = 0; start <= query.size();) {
-        std::size_t amp = query.find('&', start);
-        std::string piece = query.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
-        start = amp == std::string::npos ? query.size() + 1 : amp + 1;
-        if (piece.empty()) continue;
-        std::size_t eq = piece.find('=');
-        if (decode(piece.substr(0, eq)) == name) return eq == std::string::npos ? "" : decode(piece.substr(eq + 1));
-    }
+    for (const auto& [key, value] : parse_urlencoded(q))
+        if (key == name) return value;
     return std::nullopt;
 }
 

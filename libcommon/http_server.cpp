@@ -18,6 +18,7 @@
 #include "libcommon/http_exchange.hpp"
 #include "libcommon/http_limits.hpp"
 #include "libcommon/request_id.hpp"
+#include "libcommon/urlencoded.hpp"
 
 namespace usersuite {
 
@@ -52,25 +53,9 @@ Json parse_form_body(evhttp_request* req) {
     std::size_t len = evbuffer_get_length(in);
     std::string body(reinterpret_cast<const char*>(evbuffer_pullup(in, -1)), len);
     Json form = Json::object();
-    auto decode = [](const std::string& raw) {
-        std::size_t n = 0;
-        char* d = evhttp_uridecode(raw.c_str(), 1, &n);
-        if (d == nullptr) throw std::bad_alloc();
-        std::string out(d, n);
-        std::free(d);
-        return out;
-    };
-    for (std::size_t start = 0; start <= body.size();) {
-        std::size_t amp = body.find('&', start);
-        std::string piece = body.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
-        start = amp == std::string::npos ? body.size() + 1 : amp + 1;
-        if (piece.empty()) continue;
-        std::size_t eq = piece.find('=');
-        std::string key = decode(piece.substr(0, eq));
-        std::string value = eq == std::string::npos ? "" : decode(piece.substr(eq + 1));
+    for (const auto& [key, value] : parse_urlencoded(body)) {
         if (key.find('\0') != std::string::npos || !is_valid_utf8(key) || !is_valid_utf8(value)) continue;
-        if (form.get(key).is_valid()) continue;
-        form.set(key, Json::string(value));
+        if (!form.get(key).is_valid()) form.set(key, Json::string(value));
     }
     return form;
 }

@@ -4,14 +4,11 @@
 #include <chrono>
 #include <iostream>
 
+#include "libcommon/accounts.hpp"
 #include "libcommon/daemon.hpp"
 #include "libcommon/health.hpp"
-#include "libcommon/password_service.hpp"
 #include "libcommon/pg_client.hpp"
 #include "libcommon/redis_client.hpp"
-#include "libcommon/token.hpp"
-#include "libcommon/users_store.hpp"
-#include "libcommon/worker_pool.hpp"
 #include "services/auth-api/routes.hpp"
 
 using namespace usersuite;
@@ -39,15 +36,10 @@ int main(int argc, char** argv) {
         http.listen(address);
         PgClient db(loop, pg_settings(kInfo, config));
         RedisClient redis(loop, redis_endpoint(config));
-        UsersStore users(db, std::chrono::milliseconds(config.integer("DATABASE_TIMEOUT_MS")));
-        WorkerPool pool(loop, static_cast<unsigned>(config.integer("PASSWORD_WORKERS")),
-                        static_cast<std::size_t>(config.integer("PASSWORD_QUEUE_LIMIT")));
-        PasswordService passwords(pool, static_cast<int>(config.integer("BCRYPT_COST")));
-        Tokens tokens(config.str("SECRET_KEY"), config.str("ALGORITHM"),
-                      static_cast<int>(config.integer("ACCESS_TOKEN_EXPIRE_MINUTES")));
+        Accounts accounts(loop, db, config);
 
         Router& routes = http.router();
-        auth_api::Services services{users, passwords, tokens};
+        auth_api::Services services{accounts.users, accounts.passwords, accounts.tokens};
         add_health_route(routes, db, redis, std::chrono::milliseconds(config.integer("HEALTH_TIMEOUT_MS")));
         auth_api::add_register_route(routes, services);
         auth_api::add_login_route(routes, services);

@@ -3,15 +3,12 @@
 #include <chrono>
 #include <iostream>
 
+#include "libcommon/accounts.hpp"
 #include "libcommon/daemon.hpp"
 #include "libcommon/health.hpp"
-#include "libcommon/password_service.hpp"
 #include "libcommon/pg_client.hpp"
 #include "libcommon/redis_client.hpp"
-#include "libcommon/token.hpp"
 #include "libcommon/user_cache.hpp"
-#include "libcommon/users_store.hpp"
-#include "libcommon/worker_pool.hpp"
 #include "services/users-api/routes.hpp"
 
 using namespace usersuite;
@@ -39,18 +36,13 @@ int main(int argc, char** argv) {
         http.listen(address);
         PgClient db(loop, pg_settings(kInfo, config));
         RedisClient redis(loop, redis_endpoint(config));
-        auto db_timeout = std::chrono::milliseconds(config.integer("DATABASE_TIMEOUT_MS"));
-        UsersStore users(db, db_timeout);
-        UserCache cache(redis, std::chrono::seconds(config.integer("CACHE_TTL_SECONDS")), cache_lock_ttl(db_timeout),
+        Accounts accounts(loop, db, config);
+        UserCache cache(redis, std::chrono::seconds(config.integer("CACHE_TTL_SECONDS")),
+                        cache_lock_ttl(std::chrono::milliseconds(config.integer("DATABASE_TIMEOUT_MS"))),
                         std::chrono::milliseconds(config.integer("REDIS_TIMEOUT_MS")));
-        WorkerPool pool(loop, static_cast<unsigned>(config.integer("PASSWORD_WORKERS")),
-                        static_cast<std::size_t>(config.integer("PASSWORD_QUEUE_LIMIT")));
-        PasswordService passwords(pool, static_cast<int>(config.integer("BCRYPT_COST")));
-        Tokens tokens(config.str("SECRET_KEY"), config.str("ALGORITHM"),
-                      static_cast<int>(config.integer("ACCESS_TOKEN_EXPIRE_MINUTES")));
 
         Router& routes = http.router();
-        users_api::Services services{users, cache, passwords, tokens};
+        users_api::Services services{accounts.users, cache, accounts.passwords, accounts.tokens};
         users_api::add_root_route(routes, config.str("PROJECT_NAME"));
         add_health_route(routes, db, redis, std::chrono::milliseconds(config.integer("HEALTH_TIMEOUT_MS")));
         users_api::add_hello_routes(routes);
