@@ -1,5 +1,6 @@
 #include "services/migrate/apply.hpp"
 
+#include <cctype>
 #include <chrono>
 
 #include "services/migrate/history.hpp"
@@ -9,6 +10,26 @@ namespace usersuite::migrate {
 namespace {
 
 constexpr std::size_t kOurs = std::string::npos;
+
+// Where the statement beginning at offset really starts: past blanks and comments.
+std::size_t statement_start(const std::string& text, std::size_t offset) {
+    std::size_t i = offset;
+    while (i < text.size()) {
+        if (std::isspace(static_cast<unsigned char>(text[i]))) {
+            ++i;
+        } else if (text.compare(i, 2, "--") == 0) {
+            i = text.find('\n', i);
+            if (i == std::string::npos) return offset;
+        } else if (text.compare(i, 2, "/*") == 0) {
+            i = text.find("*/", i);
+            if (i == std::string::npos) return offset;
+            i += 2;
+        } else {
+            return i;
+        }
+    }
+    return offset;
+}
 
 std::string record_sql(const MigrationFile& f, const std::string& status) { return record_version_sql(f, status); }
 
@@ -52,6 +73,10 @@ std::string plan_as_sql(const Plan& plan) {
     for (const Step& s : plan.steps) {
         out += s.sql;
         if (out.back() != '\n') out += "\n";
+        // A file's last statement may lack its semicolon, which psql needs
+        // before our own next statement.
+        std::size_t last = s.sql.find_last_not_of(" \t\r\n");
+        if (s.file_offset != kOurs && last != std::string::npos && s.sql[last] != ';') out += ";\n";
     }
     return out;
 }
@@ -66,12 +91,12 @@ long run_plan(Database& db, const Plan& plan) {
             std::string where;
             if (s.file_offset != kOurs) {
                 std::string pos = describe_position(plan.file_text, s.file_offset, e.position());
-                if (pos.empty()) {
-                    // No position from the server: point at the statement itself.
-                    std::size_t first = plan.file_text.find_first_not_of(" \t\r\n", s.file_offset);
-                    pos = describe_position(plan.file_text, first == std::string::npos ? s.file_offset : first, 1);
+                if (!pos.empty()) {
+                    where = " at " + pos;
+                } else if (!plan.transactional) {
+                    // No position from the server: where the failed statement starts.
+                    where = " at " + describe_position(plan.file_text, statement_start(plan.file_text, s.file_offset), 1);
                 }
-                where = " at " + pos;
             }
             std::string outcome = plan.transactional
                                       ? "rolled back; the database is still at the version before it"

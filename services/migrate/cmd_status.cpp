@@ -4,6 +4,7 @@
 
 #include "services/migrate/commands.hpp"
 #include "services/migrate/history.hpp"
+#include "services/migrate/migration_lock.hpp"
 
 namespace usersuite::migrate {
 
@@ -59,6 +60,10 @@ int cmd_status(const Run& run) {
         if (history.find(f.version) == history.end()) std::cout << (pending-- > 0 ? " " : "") << f.stem();
     std::cout << "\n";
     auto problems = find_problems(history, files);
+    auto holders = db.query(kHolderQuery, {kLockKey});
+    if (!holders.empty())
+        std::cout << "note: a migrate holds the migration lock (PostgreSQL backend pid " << holders[0][0]
+                  << "); a no-transaction migration it is running shows as failed until it ends\n";
     for (const Problem& p : problems) std::cout << "problem: " << p.what << "\n  to fix: " << p.fix << "\n";
     return problems.empty() ? 0 : 1;
 }

@@ -10,15 +10,18 @@ const char* const kCreateVersionTable =
     "    down_checksum text NOT NULL,\n"
     "    status text NOT NULL CHECK (status IN ('applied', 'failed', 'failed_down')),\n"
     "    applied_at timestamptz NOT NULL DEFAULT now()\n"
-    ");";
+    ");\n"
+    // Tables made before down files were checksummed: '' is "not recorded".
+    "ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS down_checksum text NOT NULL DEFAULT '';";
 
 History load_history(Database& db) {
     History h;
     if (db.query("SELECT to_regclass('schema_migrations') IS NOT NULL")[0][0] != "t") return h;
     auto rows = db.query(
-        "SELECT version, name, checksum, down_checksum, status, "
+        // to_jsonb reads down_checksum also from a table made before it existed.
+        "SELECT version, name, checksum, coalesce(to_jsonb(m) ->> 'down_checksum', ''), status, "
         "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
-        "FROM schema_migrations ORDER BY version");
+        "FROM schema_migrations m ORDER BY version");
     for (auto& r : rows) h[std::stoll(r[0])] = {r[1], r[2], r[3], r[4], r[5]};
     return h;
 }
@@ -65,7 +68,7 @@ std::vector<Problem> find_problems(const History& history, const std::vector<Mig
         if (file_checksum(f.up_path) != m.checksum)
             problems.push_back({f.up_path + " was edited after it was applied",
                                 "restore it (git checkout), and put the change in a new migration (`migrate new NAME`)"});
-        if (file_checksum(f.down_path) != m.down_checksum)
+        if (!m.down_checksum.empty() && file_checksum(f.down_path) != m.down_checksum)
             problems.push_back({f.down_path + " was edited after its migration was applied",
                                 "restore it (git checkout); what a down file undoes must match what was applied"});
     }

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <regex>
 
 #include "libcommon/config.hpp"
 #include "libcommon/daemon.hpp"
@@ -113,12 +114,34 @@ int main(int argc, char** argv) {
     std::string command = argv[optind];
     run.args.assign(argv + optind + 1, argv + argc);
 
-    static const std::map<std::string, int (*)(const Run&)> commands = {
-        {"up", cmd_up},           {"down", cmd_down},   {"current", cmd_current},
-        {"history", cmd_history}, {"status", cmd_status}, {"new", cmd_new},
-        {"dump", cmd_dump},       {"check", cmd_check}, {"baseline", cmd_baseline}};
+    // Each command, how many arguments it takes, and their form: checked
+    // before anything is read, so that a bad argument is always a usage error.
+    struct Command {
+        int (*run)(const Run&);
+        std::size_t min_args, max_args;
+        const char* pattern;
+    };
+    static const std::map<std::string, Command> commands = {
+        {"up", {cmd_up, 0, 1, "^(base|[0-9]+(_[a-z0-9_]+)?)$"}},
+        {"down", {cmd_down, 0, 1, "^(base|[0-9]+(_[a-z0-9_]+)?)$"}},
+        {"current", {cmd_current, 0, 0, ""}},
+        {"history", {cmd_history, 0, 0, ""}},
+        {"status", {cmd_status, 0, 0, ""}},
+        {"new", {cmd_new, 1, 1, "^[a-z0-9_]{1,60}$"}},
+        {"dump", {cmd_dump, 0, 0, ""}},
+        {"check", {cmd_check, 0, 0, ""}},
+        {"baseline", {cmd_baseline, 1, 1, "^(base|[0-9]+(_[a-z0-9_]+)?)$"}}};
     auto it = commands.find(command);
     if (it == commands.end()) usage_error("unknown command \"" + command + "\"");
+    const Command& cmd = it->second;
+    if (run.args.size() < cmd.min_args || run.args.size() > cmd.max_args)
+        usage_error(command + " takes " +
+                    (cmd.max_args == 0 ? std::string("no argument")
+                     : cmd.min_args == cmd.max_args ? "one argument"
+                                                    : "at most one argument"));
+    for (const std::string& a : run.args)
+        if (!std::regex_match(a, std::regex(cmd.pattern)))
+            usage_error("\"" + a + "\" is not a valid argument of " + command);
     if (run.sql_only && command != "up" && command != "down") usage_error("--sql goes with up or down");
 
     try {
@@ -128,7 +151,7 @@ int main(int argc, char** argv) {
         run.dir = config.str("MIGRATIONS_DIR");
         std::size_t slash = run.dir.find_last_of('/', run.dir.find_last_not_of('/'));
         run.schema_file = (slash == std::string::npos ? std::string(".") : run.dir.substr(0, slash)) + "/schema.sql";
-        return it->second(run);
+        return cmd.run(run);
     } catch (const UsageError& e) {
         usage_error(e.what());
     } catch (const ConfigError& e) {

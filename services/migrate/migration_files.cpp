@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -59,9 +60,13 @@ std::vector<MigrationFile> load_migrations(const std::string& dir) {
         if (f.version != 0 && f.name != m[2].str())
             throw BadMigrations("version " + version_label(version) + " has two names: " + f.name + " and " +
                                 m[2].str());
+        std::string& path = m[3] == "up" ? f.up_path : f.down_path;
+        if (!path.empty())
+            throw BadMigrations("version " + version_label(version) + " has two " + m[3].str() + " files: " + path +
+                                " and " + dir + "/" + file);
         f.version = version;
         f.name = m[2];
-        (m[3] == "up" ? f.up_path : f.down_path) = dir + "/" + file;
+        path = dir + "/" + file;
     }
     std::vector<MigrationFile> out;
     std::int64_t expected = 1;
@@ -101,54 +106,86 @@ std::string file_checksum(const std::string& path) {
     return out;
 }
 
+namespace {
+
+// The end of the comment, quoted text or dollar-quoted text starting at i,
+// or i itself when none starts there.
+std::size_t skip_token(const std::string& text, std::size_t i) {
+    std::size_t n = text.size();
+    char c = text[i];
+    if (c == '-' && i + 1 < n && text[i + 1] == '-') {
+        std::size_t end = text.find('\n', i);
+        return end == std::string::npos ? n : end + 1;
+    }
+    if (c == '/' && i + 1 < n && text[i + 1] == '*') {
+        // Block comments nest in PostgreSQL.
+        int depth = 0;
+        for (std::size_t j = i; j + 1 < n; ++j) {
+            if (text[j] == '/' && text[j + 1] == '*') ++depth, ++j;
+            else if (text[j] == '*' && text[j + 1] == '/' && --depth == 0) return j + 2;
+            else if (text[j] == '*' && text[j + 1] == '/') ++j;
+        }
+        return n;
+    }
+    if (c == '\'' || c == '"') {
+        // E'...' strings take backslash escapes; elsewhere a quote is doubled.
+        bool escapes = c == '\'' && i > 0 && (text[i - 1] == 'E' || text[i - 1] == 'e') &&
+                       (i < 2 || !(std::isalnum(static_cast<unsigned char>(text[i - 2])) || text[i - 2] == '_'));
+        for (std::size_t j = i + 1; j < n; ++j) {
+            if (escapes && text[j] == '\\') {
+                ++j;
+            } else if (text[j] == c) {
+                if (j + 1 < n && text[j + 1] == c) ++j;
+                else return j + 1;
+            }
+        }
+        return n;
+    }
+    if (c == '$') {
+        std::size_t j = i + 1;
+        while (j < n && (std::isalnum(static_cast<unsigned char>(text[j])) || text[j] == '_')) ++j;
+        if (j < n && text[j] == '$' && !(j > i + 1 && std::isdigit(static_cast<unsigned char>(text[i + 1])))) {
+            std::string tag = text.substr(i, j - i + 1);
+            std::size_t end = text.find(tag, j + 1);
+            return end == std::string::npos ? n : end + tag.size();
+        }
+    }
+    return i;
+}
+
+// Nothing but blanks and comments.
+bool is_blank(const std::string& piece) {
+    for (std::size_t i = 0; i < piece.size();) {
+        if (std::isspace(static_cast<unsigned char>(piece[i]))) {
+            ++i;
+            continue;
+        }
+        bool comment = piece.compare(i, 2, "--") == 0 || piece.compare(i, 2, "/*") == 0;
+        if (!comment) return false;
+        i = skip_token(piece, i);
+    }
+    return true;
+}
+
+}  // namespace
+
 std::vector<Statement> split_statements(const std::string& text) {
     std::vector<Statement> out;
-    std::size_t start = 0, i = 0, n = text.size();
-    auto flush = [&](std::size_t end) {
-        std::string piece = text.substr(start, end - start);
-        bool blank = piece.find_first_not_of(" \t\r\n") == std::string::npos;
-        // A piece of comments only is no statement.
-        std::string probe = piece;
-        std::size_t p = 0;
-        bool only_comments = true;
-        while (p < probe.size()) {
-            if (std::isspace(static_cast<unsigned char>(probe[p]))) { ++p; continue; }
-            if (probe.compare(p, 2, "--") == 0) { p = probe.find('\n', p); if (p == std::string::npos) break; continue; }
-            only_comments = false;
-            break;
+    std::size_t start = 0, i = 0;
+    while (i < text.size()) {
+        std::size_t after = skip_token(text, i);
+        if (after != i) {
+            i = after;
+            continue;
         }
-        if (!blank && !only_comments) out.push_back({piece, start});
-        start = end + 1;
-    };
-    while (i < n) {
-        char c = text[i];
-        if (c == '-' && i + 1 < n && text[i + 1] == '-') {
-            i = text.find('\n', i);
-            if (i == std::string::npos) break;
-        } else if (c == '/' && i + 1 < n && text[i + 1] == '*') {
-            std::size_t end = text.find("*/", i + 2);
-            i = end == std::string::npos ? n : end + 2;
-            continue;
-        } else if (c == '\'' || c == '"') {
-            std::size_t j = i + 1;
-            while (j < n && !(text[j] == c && !(j + 1 < n && text[j + 1] == c))) j += (text[j] == c) ? 2 : 1;
-            i = j + 1;
-            continue;
-        } else if (c == '$') {
-            std::size_t j = i + 1;
-            while (j < n && (std::isalnum(static_cast<unsigned char>(text[j])) || text[j] == '_')) ++j;
-            if (j < n && text[j] == '$') {
-                std::string tag = text.substr(i, j - i + 1);
-                std::size_t end = text.find(tag, j + 1);
-                i = end == std::string::npos ? n : end + tag.size();
-                continue;
-            }
-        } else if (c == ';') {
-            flush(i);
+        if (text[i] == ';') {
+            std::string piece = text.substr(start, i - start);
+            if (!is_blank(piece)) out.push_back({piece, start});
+            start = i + 1;
         }
         ++i;
     }
-    if (start < n) flush(n);
+    if (start < text.size() && !is_blank(text.substr(start))) out.push_back({text.substr(start), start});
     return out;
 }
 
@@ -163,7 +200,10 @@ std::string describe_position(const std::string& text, std::size_t offset, int p
     int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(i), '\n'));
     std::size_t line_start = text.rfind('\n', i == 0 ? 0 : i - 1);
     line_start = (line_start == std::string::npos || i == 0) ? 0 : line_start + 1;
-    return "line " + std::to_string(line) + ", column " + std::to_string(i - line_start + 1);
+    std::size_t column = 1;
+    for (std::size_t k = line_start; k < i; ++k)
+        if ((static_cast<unsigned char>(text[k]) & 0xc0) != 0x80) ++column;
+    return "line " + std::to_string(line) + ", column " + std::to_string(column);
 }
 
 }  // namespace usersuite::migrate

@@ -5,13 +5,12 @@
 
 namespace usersuite::migrate {
 
-namespace {
 // "usersuit" in ASCII: one key for every migrate of this suite.
-constexpr const char* kLockKey = "8463219666997045620";
-constexpr const char* kHolderQuery =
+const char* const kLockKey = "8463219666997045620";
+const char* const kHolderQuery =
     "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
+    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
     "AND ((classid::bigint << 32) | objid::bigint) = $1::bigint AND objsubid = 1";
-}  // namespace
 
 MigrationLock::MigrationLock(const std::string& url, std::chrono::seconds timeout, int connect_timeout_seconds)
     : session_(url, connect_timeout_seconds) {

@@ -14,6 +14,10 @@
 
 namespace usersuite::migrate {
 
+// The lock's key, and the query for the backend that holds it ($1: the key).
+extern const char* const kLockKey;
+extern const char* const kHolderQuery;
+
 // Not granted within --lock-timeout: exit 75 (EX_TEMPFAIL).
 class LockTimeout : public std::runtime_error {
 public:

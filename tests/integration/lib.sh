@@ -145,3 +145,19 @@ start_own_users_api() {
 
 # has_client PORT: some client holds an established connection to PORT.
 has_client() { ss -tnH state established "( sport = :$1 )" | grep -q .; }
+
+# pg_super [psql args...]: psql as the superuser of the stack's PostgreSQL
+# (database postgres unless -d), unaligned, tuples only, stopping at errors.
+pg_super() { psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
+
+# create_test_database: a fresh database owned by usersuite, dropped (its
+# sessions ended) when the test ends; sets TEST_DB and TEST_DB_URL.
+create_test_database() {
+	TEST_DB=t_$RANDOM$RANDOM
+	pg_super -c "CREATE DATABASE $TEST_DB OWNER usersuite"
+	at_exit "pg_super -c 'DROP DATABASE IF EXISTS $TEST_DB WITH (FORCE)'"
+	TEST_DB_URL=postgresql://usersuite@127.0.0.1:$PG_PORT/$TEST_DB
+}
+
+# now_ms: the wall clock in milliseconds, for timing assertions.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
