@@ -41,6 +41,7 @@ public:
     const char* header(const char* name) const;          // nullptr if absent
     std::optional<std::string> query(const char* name) const;
     const Json& json() const { return json_; }            // the body, for Body::json and json_or_form routes
+    bool body_is_form() const { return body_is_form_; }   // json() came from a urlencoded form
 
     void reply_json(int status, const Json& body, const HeaderList& extra = {});
     // For bodies that never change, serialised once at start.
@@ -79,6 +80,7 @@ private:
     std::chrono::steady_clock::time_point started_;
     PathParams params_;
     Json json_;
+    bool body_is_form_ = false;
 };
 
 }  // namespace usersuite

@@ -210,8 +210,13 @@ void HttpServer::route(const std::shared_ptr<Exchange>& ex, evhttp_request* req)
     if (m.route->body == Body::json_or_form &&
         media_type(ex->header("Content-Type")) == "application/x-www-form-urlencoded") {
         ex->json_ = parse_form_body(req);
+        ex->body_is_form_ = true;
     } else if (m.route->body != Body::none) {
-        if (!is_json_content_type(ex->header("Content-Type"))) throw HttpError::unsupported_media_type();
+        if (!is_json_content_type(ex->header("Content-Type")))
+            throw m.route->body == Body::json_or_form
+                      ? HttpError(415, "Unsupported Media Type: send the body as application/json or "
+                                       "application/x-www-form-urlencoded")
+                      : HttpError::unsupported_media_type();
         ex->json_ = parse_json_body(req);
     }
     m.route->handler(ex);

@@ -4,6 +4,7 @@
 #include <openssl/crypto.h>
 #include <sys/random.h>
 
+#include <cctype>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -44,7 +45,11 @@ bool verify_password(const std::string& password, const std::string& stored) {
     if (!well_formed(stored)) return false;
     const char* out = crypt_rn(password.c_str(), stored.c_str(), &scratch(), sizeof(crypt_data));
     if (out == nullptr || std::strlen(out) != kBcryptLength) return false;
-    return CRYPTO_memcmp(out, stored.data(), kBcryptLength) == 0 && password.find('\0') == std::string::npos;
+    // bcrypt reads 72 bytes at most and C strings end at NUL: a longer
+    // password, or one with a NUL, was never stored, so it never matches
+    // (checked after the hash, so that it costs the same time).
+    return CRYPTO_memcmp(out, stored.data(), kBcryptLength) == 0 && password.size() <= kMaxPasswordBytes &&
+           password.find('\0') == std::string::npos;
 }
 
 std::string unmatchable_hash(int cost) {
@@ -57,7 +62,9 @@ std::string unmatchable_hash(int cost) {
 }
 
 int bcrypt_cost_of(const std::string& stored) {
-    if (stored.size() < 7 || stored.compare(0, 4, "$2b$") != 0) return 0;
+    if (stored.size() < 7 || stored.compare(0, 4, "$2b$") != 0 || !std::isdigit(static_cast<unsigned char>(stored[4])) ||
+        !std::isdigit(static_cast<unsigned char>(stored[5])) || stored[6] != '$')
+        return 0;
     return (stored[4] - '0') * 10 + (stored[5] - '0');
 }
 

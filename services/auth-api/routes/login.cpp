@@ -14,10 +14,9 @@ namespace usersuite::auth_api {
 
 namespace {
 
-bool is_form(const Exchange& ex) {
-    const char* type = ex.header("Content-Type");
-    return type != nullptr && std::string(type).rfind("application/x-www-form-urlencoded", 0) == 0;
-}
+// What a failed login logs of the email: a password typed into the email
+// field must not reach the log.
+std::string loggable(const std::string& email) { return is_valid_email(email) ? email : "(not an email address)"; }
 
 }  // namespace
 
@@ -27,7 +26,7 @@ void add_login_route(Router& router, Services s) {
         [s](const std::shared_ptr<Exchange>& ex) {
             // Login applies no rule to the values: anything that does not match is a 401.
             ValidationErrors errors;
-            auto email = check_string(ex->json(), is_form(*ex) ? "username" : "email", errors);
+            auto email = check_string(ex->json(), ex->body_is_form() ? "username" : "email", errors);
             auto password = check_string(ex->json(), "password", errors);
             errors.throw_if_any();
 
@@ -42,7 +41,7 @@ void add_login_route(Router& router, Services s) {
                 bool queued = s.passwords.verify(password, stored, ex->guarded([ex, s, email, user](bool ok) {
                     Logger log("login");
                     if (!ok) {
-                        log.warning(ex->request_id(), "login failed for " + email + ": " +
+                        log.warning(ex->request_id(), "login failed for " + loggable(email) + ": " +
                                                           (user ? "wrong password" : "no such user"));
                         throw unauthorized("Incorrect email or password");
                     }
