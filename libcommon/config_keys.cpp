@@ -23,6 +23,8 @@ const std::vector<KeySpec>& config_keys() {
          "port nginx listens on for the one URL space; used as HOST is"},
         {"USERS_API_LISTEN", "127.0.0.1:8011", K::listen, 0, 0, nullptr, kUsersApi,
          "where users-api listens: HOST:PORT, [IPv6]:PORT, or a Unix socket path (starting with / or unix:)"},
+        {"USERS_API_PROCESSES", "2", K::integer, 1, 64, nullptr, kAllDaemons,
+         "users-api processes scripts/stack runs behind nginx's upstream; the daemons only check it"},
         {"AUTH_API_LISTEN", "127.0.0.1:8012", K::listen, 0, 0, nullptr, kAuthApi,
          "where auth-api listens, in the same forms as USERS_API_LISTEN"},
         {"BACKEND_CORS_ORIGINS", "[]", K::origins, 0, 0, nullptr, kAllDaemons,

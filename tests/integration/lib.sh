@@ -9,7 +9,7 @@ bin=${STACK_BIN:-$repo/build}
 # shellcheck disable=SC1091
 source "$STACK_DIR/ports.env"
 base_url=http://127.0.0.1:$STACK_PORT
-users_sock=$STACK_DIR/run/users-api.sock
+users_sock=$STACK_DIR/run/users-api-1.sock
 auth_sock=$STACK_DIR/run/auth-api.sock
 config=$STACK_DIR/etc/usersuite.env
 logs=$STACK_DIR/log

@@ -18,7 +18,7 @@ test_health_ok_through_nginx_and_auth_api() {
 
 test_health_503_while_redis_is_down_then_recovers() {
 	local users_pid auth_pid
-	users_pid=$(cat "$STACK_DIR/run/users-api.pid")
+	users_pid=$(cat "$STACK_DIR/run/users-api-1.pid")
 	auth_pid=$(cat "$STACK_DIR/run/auth-api.pid")
 	stop_for_test redis
 	get /health
@@ -34,7 +34,7 @@ test_health_503_while_redis_is_down_then_recovers() {
 	wait_until 10 healthy || fail "users-api did not recover after Redis came back"
 	direct_auth GET /health
 	assert_status 200
-	assert_eq "$users_pid" "$(cat "$STACK_DIR/run/users-api.pid")" "users-api pid (not restarted)"
+	assert_eq "$users_pid" "$(cat "$STACK_DIR/run/users-api-1.pid")" "users-api pid (not restarted)"
 	assert_eq "$auth_pid" "$(cat "$STACK_DIR/run/auth-api.pid")" "auth-api pid (not restarted)"
 	kill -0 "$users_pid" || fail "users-api died"
 }
