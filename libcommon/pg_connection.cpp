@@ -50,6 +50,14 @@ void PgConnection::start_next() {
             return;
         }
         Query& q = queue_.front();
+        if (q.deadline <= std::chrono::steady_clock::now()) {
+            // It waited its whole deadline in the queue: fail it unsent, so
+            // that nothing it would change can commit after its 503.
+            Query late = std::move(q);
+            queue_.pop_front();
+            late.cb(nullptr, "PostgreSQL busy: timed out waiting for a connection");
+            continue;
+        }
         if (!send_query(q)) continue;
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(q.deadline - std::chrono::steady_clock::now());
         deadline_.arm(std::max(left, std::chrono::milliseconds(0)));

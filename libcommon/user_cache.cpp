@@ -20,6 +20,29 @@ constexpr const char* kFillScript =
     "return redis.call('SET', KEYS[2], ARGV[1] .. '\\n' .. ARGV[2], 'EX', ARGV[3]) end "
     "return 0";
 
+// Lock: count this writer in ("w:<writers>:<random>"), delete the entry,
+// and (re)start the lock's expiry. ARGV: lock ttl, random.
+constexpr const char* kLockScript =
+    "local v = redis.call('GET', KEYS[1]) "
+    "local n = 0 "
+    "if v then n = tonumber(string.match(v, '^w:(%d+):')) or 0 end "
+    "redis.call('SET', KEYS[1], 'w:' .. (n + 1) .. ':' .. ARGV[2], 'EX', ARGV[1]) "
+    "redis.call('DEL', KEYS[2]) "
+    "return n + 1";
+
+// Unlock: count this writer out; the last one out sets a new generation.
+// ARGV: generation ttl, random.
+constexpr const char* kUnlockScript =
+    "local v = redis.call('GET', KEYS[1]) "
+    "local n = v and tonumber(string.match(v, '^w:(%d+):')) "
+    "if n and n > 1 then "
+    "  redis.call('SET', KEYS[1], 'w:' .. (n - 1) .. ':' .. ARGV[2], 'KEEPTTL') "
+    "elseif n then "
+    "  redis.call('SET', KEYS[1], 'v:' .. ARGV[2], 'EX', ARGV[1]) "
+    "end "
+    "redis.call('DEL', KEYS[2]) "
+    "return n or 0";
+
 bool is_lock(const std::string& gen) { return gen.rfind("w:", 0) == 0; }
 
 }  // namespace
@@ -75,22 +98,23 @@ void UserCache::lock(std::int64_t id, std::function<void(bool)> cb) {
         cb(true);
         return;
     }
-    redis_.command({"SET", gen_key(id), "w:" + new_request_id(), "EX", std::to_string(lock_ttl_.count())}, timeout_,
-                   [cb = std::move(cb)](const redisReply* reply, const std::string& error) {
-                       cb(error.empty() && reply->type == REDIS_REPLY_STATUS);
+    redis_.command({"EVAL", kLockScript, "2", gen_key(id), entry_key(id), std::to_string(lock_ttl_.count()),
+                    new_request_id()},
+                   timeout_, [cb = std::move(cb)](const redisReply* reply, const std::string& error) {
+                       cb(error.empty() && reply->type == REDIS_REPLY_INTEGER);
                    });
 }
 
 void UserCache::unlock(std::int64_t id) {
     if (!enabled()) return;
     // The new generation outlives any entry that could carry the old one.
-    redis_.command({"SET", gen_key(id), "v:" + new_request_id(), "EX", std::to_string(2 * ttl_.count() + 60)},
+    redis_.command({"EVAL", kUnlockScript, "2", gen_key(id), entry_key(id), std::to_string(2 * ttl_.count() + 60),
+                    new_request_id()},
                    timeout_, [id](const redisReply* reply, const std::string& error) {
-                       if (!error.empty() || reply->type != REDIS_REPLY_STATUS)
+                       if (!error.empty() || reply->type != REDIS_REPLY_INTEGER)
                            Logger("cache").warning(kNoRequest, "could not unlock user " + std::to_string(id) +
                                                                    " in Redis; its lock expires by itself: " + error);
                    });
-    redis_.command({"DEL", entry_key(id)}, timeout_, [](const redisReply*, const std::string&) {});
 }
 
 }  // namespace usersuite

@@ -6,11 +6,14 @@
 //          one. On a miss, read PostgreSQL, then fill: a Lua script stores
 //          the entry only if the generation is still the one seen before the
 //          read, so a reader that raced a writer never stores old data.
-//   write: lock (SET gen "w:<random>" EX lock_ttl) before changing the row:
-//          if Redis cannot be told, the write is refused (503) and nothing
-//          changes. Readers never fill under a lock. After the change, unlock
-//          (SET gen "v:<random>"); if that fails, the lock expires by itself,
-//          after any statement could still commit.
+//   write: lock before changing the row: the generation becomes
+//          "w:<writers>:<random>" (writers counted, expiry restarted) and the
+//          entry is deleted. If Redis cannot be told, the write is refused
+//          (503) and nothing changes. Readers never fill under a lock. After
+//          the change, unlock: the last writer out sets a new generation
+//          "v:<random>". An unlock that never arrives (a crash) leaves the
+//          lock to expire, after any statement could still commit, with no
+//          entry older than the write left to serve.
 // While Redis is away, reads go to PostgreSQL and fill nothing.
 #pragma once
 

@@ -25,9 +25,13 @@ void check_store(const StoreResult& r, const char* doing) {
 }
 
 // Runs then() when the authenticated user may change user id: 404 when id
-// does not exist, 403 when it is somebody else.
-void require_self(const std::shared_ptr<Exchange>& ex, Services s, std::int64_t id, std::function<void()> then) {
-    authenticate(ex, s.tokens, s.users, [ex, s, id, then = std::move(then)](const User& me) {
+// does not exist, 403 when it is somebody else. As in FastAPI, the token is
+// checked first, then the body (validate, which may throw 422), then the
+// owner.
+void require_self(const std::shared_ptr<Exchange>& ex, Services s, std::int64_t id, std::function<void()> validate,
+                  std::function<void()> then) {
+    authenticate(ex, s.tokens, s.users, [ex, s, id, validate = std::move(validate), then = std::move(then)](const User& me) {
+        validate();
         if (me.id == id) {
             then();
             return;
@@ -78,29 +82,31 @@ void get_user(const std::shared_ptr<Exchange>& ex, Services s) {
 void put_user(const std::shared_ptr<Exchange>& ex, Services s) {
     std::int64_t id = ex->params().integer("id");
     // Absent fields stay; present ones follow the rules of register.
-    ValidationErrors errors;
-    UserChanges changes;
-    const Json& body = ex->json();
-    if (body.get("email").is_valid()) changes.email = check_email(body, "email", errors);
-    if (body.get("name").is_valid()) changes.name = check_name(body, "name", errors);
-    std::optional<std::string> password;
-    if (body.get("password").is_valid()) password = check_password(body, "password", errors);
-    errors.throw_if_any();
-
-    require_self(ex, s, id, [ex, s, id, changes, password]() {
+    auto changes = std::make_shared<UserChanges>();
+    auto password = std::make_shared<std::optional<std::string>>();
+    auto validate = [ex, changes, password] {
+        ValidationErrors errors;
+        const Json& body = ex->json();
+        if (body.get("email").is_valid()) changes->email = check_email(body, "email", errors);
+        if (body.get("name").is_valid()) changes->name = check_name(body, "name", errors);
+        if (body.get("password").is_valid()) *password = check_password(body, "password", errors);
+        errors.throw_if_any();
+    };
+    require_self(ex, s, id, validate, [ex, s, id, changes, password]() {
         auto update = [ex, s, id](UserChanges c) {
             change_row(
                 ex, s, id, [s, id, c](auto done) { s.users.update(id, c, std::move(done)); },
                 [ex](const StoreResult& r) { ex->reply_json(200, r.user->to_json()); });
         };
-        if (!password) {
-            update(changes);
+        if (!*password) {
+            update(*changes);
             return;
         }
-        bool queued = s.passwords.hash(*password, ex->guarded([update, changes](const std::string& hash) mutable {
+        bool queued = s.passwords.hash(**password, ex->guarded([update, changes](const std::string& hash) {
             if (hash.empty()) throw std::runtime_error("hashing a password failed");
-            changes.hashed_password = hash;
-            update(changes);
+            UserChanges c = *changes;
+            c.hashed_password = hash;
+            update(c);
         }));
         if (!queued) throw password_pool_full();
     });
@@ -108,7 +114,7 @@ void put_user(const std::shared_ptr<Exchange>& ex, Services s) {
 
 void delete_user(const std::shared_ptr<Exchange>& ex, Services s) {
     std::int64_t id = ex->params().integer("id");
-    require_self(ex, s, id, [ex, s, id]() {
+    require_self(ex, s, id, [] {}, [ex, s, id]() {
         change_row(
             ex, s, id, [s, id](auto done) { s.users.remove(id, std::move(done)); },
             [ex, id](const StoreResult&) {
