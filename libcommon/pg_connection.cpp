@@ -44,6 +44,13 @@ void PgConnection::query(std::string sql, PgParams params, std::chrono::millisec
 }
 
 void PgConnection::start_next() {
+    if (state_ == State::idle && queue_.empty() && ready_) {
+        // Idle, the socket is still watched: a server that restarts closes
+        // its connections, and this one is dropped now rather than failing
+        // the next query sent on it.
+        wait_io(EV_READ);
+        return;
+    }
     while (state_ == State::idle && !queue_.empty()) {
         if (!ready_) {
             start_connect();
@@ -210,7 +217,16 @@ void PgConnection::on_io(int, short what, void* self_ptr) {
             self->flush();
             return;
         case State::waiting: self->on_readable(); return;
-        case State::idle: return;
+        case State::idle:
+            // Only the server speaks to an idle connection: a notice, or
+            // its end.
+            if (PQconsumeInput(self->conn_) == 0 || PQstatus(self->conn_) == CONNECTION_BAD) {
+                self->drop_connection("closed by the server while idle");
+                return;
+            }
+            while (PGnotify* n = PQnotifies(self->conn_)) PQfreemem(n);
+            self->wait_io(EV_READ);
+            return;
     }
 }
 

@@ -161,3 +161,9 @@ create_test_database() {
 
 # now_ms: the wall clock in milliseconds, for timing assertions.
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# direct_process N METHOD PATH [curl args...]: straight to users-api-N (the
+# stack runs USERS_API_PROCESSES of them) on its Unix socket.
+direct_process() { request "$2" "http://localhost$3" --unix-socket "$STACK_DIR/run/users-api-$1.sock" "${@:4}"; }
+# stack_redis ARGS...: redis-cli on the stack's Redis (raw replies).
+stack_redis() { redis-cli -p "$REDIS_PORT" "$@"; }
