@@ -167,3 +167,29 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 direct_process() { request "$2" "http://localhost$3" --unix-socket "$STACK_DIR/run/users-api-$1.sock" "${@:4}"; }
 # stack_redis ARGS...: redis-cli on the stack's Redis (raw replies).
 stack_redis() { redis-cli -p "$REDIS_PORT" "$@"; }
+
+# Accounts, for the tests of auth-api and users-api. Every password made
+# here carries $pw_marker, which test_auth.sh's last test looks for in the
+# logs of the whole run.
+pw_marker=Pzw0rdQ
+new_email() { echo "u$RANDOM$RANDOM$RANDOM@example.com"; }
+new_password() { echo "$pw_marker-$RANDOM$RANDOM"; }
+
+# json_object KEY VALUE ...: a JSON object of strings (jq does the escaping).
+json_object() {
+	jq -cn '$ARGS.positional as $a | reduce range(0; $a | length; 2) as $i ({}; .[$a[$i]] = $a[$i + 1])' --args "$@"
+}
+
+# login EMAIL PASSWORD [curl args...]: POST /api/v1/auth/login with a JSON body.
+login() {
+	get /api/v1/auth/login -X POST -H 'Content-Type: application/json' \
+		--data-binary "$(json_object email "$1" password "$2")" "${@:3}"
+}
+# token_for EMAIL PASSWORD: logs in (200 asserted); sets TOKEN.
+token_for() {
+	login "$1" "$2"
+	assert_status 200
+	TOKEN=$(jqb .access_token)
+}
+# me TOKEN [curl args...]: GET /api/v1/auth/me with that bearer token.
+me() { get /api/v1/auth/me -H "Authorization: Bearer $1" "${@:2}"; }

@@ -3,54 +3,31 @@
 # password, hash or token in any response or log; the login brake; and the
 # password pool's bounded queue.
 #
-# Every password used in this file carries $auth_pw_marker (or is the
+# Every password used in this file carries $pw_marker (or is the
 # multibyte one, 한 repeated), so that the last test can look for any of them
 # in the logs of the whole run.
 
-auth_pw_marker=Pzw0rdQ
 auth_han24=한한한한한한한한한한한한한한한한한한한한한한한한 # 24 × U+D55C: 72 bytes of UTF-8
-
-# A fresh address and password per call.
-auth_email() { echo "u$RANDOM$RANDOM$RANDOM@example.com"; }
-auth_password() { echo "$auth_pw_marker-$RANDOM$RANDOM"; }
-
-# auth_json KEY VALUE ...: a JSON object of strings (jq does the escaping).
-auth_json() {
-	jq -cn '$ARGS.positional as $a | reduce range(0; $a | length; 2) as $i ({}; .[$a[$i]] = $a[$i + 1])' --args "$@"
-}
 
 # auth_register EMAIL PASSWORD NAME [curl args...]: POST register through nginx.
 auth_register() {
 	get /api/v1/auth/register -X POST -H 'Content-Type: application/json' \
-		--data-binary "$(auth_json email "$1" password "$2" name "$3")" "${@:4}"
+		--data-binary "$(json_object email "$1" password "$2" name "$3")" "${@:4}"
 }
 # auth_register_raw BODY [curl args...]: POST register with this JSON text.
 auth_register_raw() {
 	get /api/v1/auth/register -X POST -H 'Content-Type: application/json' --data-binary "$1" "${@:2}"
 }
-# auth_login EMAIL PASSWORD [curl args...]: POST login with a JSON body.
-auth_login() {
-	get /api/v1/auth/login -X POST -H 'Content-Type: application/json' \
-		--data-binary "$(auth_json email "$1" password "$2")" "${@:3}"
-}
-# auth_me TOKEN [curl args...]: GET me with that bearer token.
-auth_me() { get /api/v1/auth/me -H "Authorization: Bearer $1" "${@:2}"; }
 
 # auth_new_user [EMAIL [PASSWORD [NAME]]]: registers (201 asserted); sets
 # USER_EMAIL, USER_PASSWORD, USER_ID, USER_BODY.
 auth_new_user() {
-	USER_EMAIL=${1:-$(auth_email)}
-	USER_PASSWORD=${2:-$(auth_password)}
+	USER_EMAIL=${1:-$(new_email)}
+	USER_PASSWORD=${2:-$(new_password)}
 	auth_register "$USER_EMAIL" "$USER_PASSWORD" "${3:-Test User}"
 	assert_status 201
 	USER_ID=$(jqb .id)
 	USER_BODY=$(body)
-}
-# auth_token EMAIL PASSWORD: logs in (200 asserted); sets TOKEN.
-auth_token() {
-	auth_login "$1" "$2"
-	assert_status 200
-	TOKEN=$(jqb .access_token)
 }
 
 # auth_b64url: stdin as unpadded base64url.
@@ -113,8 +90,8 @@ assert_no_password_material() {
 
 test_register_201_user_shape_and_location() {
 	local email password
-	email=$(auth_email)
-	password=$(auth_password)
+	email=$(new_email)
+	password=$(new_password)
 	auth_register "$email" "$password" "Ada Lovelace" -H 'X-Request-ID: reg-201'
 	assert_status 201
 	assert_common_headers
@@ -136,16 +113,16 @@ test_register_201_user_shape_and_location() {
 	assert_status 200
 	assert_eq "$user" "$(body)" "the user at Location"
 	# Ids grow.
-	auth_register "$(auth_email)" "$(auth_password)" "Next"
+	auth_register "$(new_email)" "$(new_password)" "Next"
 	assert_status 201
 	(($(jqb .id) > id)) || fail "the next id $(jqb .id) is not above $id"
 }
 
 test_register_direct_on_the_daemon_answers_the_same() {
 	local email
-	email=$(auth_email)
+	email=$(new_email)
 	direct_auth POST /api/v1/auth/register -H 'Content-Type: application/json' \
-		--data-binary "$(auth_json email "$email" password "$(auth_password)" name Direct)"
+		--data-binary "$(json_object email "$email" password "$(new_password)" name Direct)"
 	assert_status 201
 	assert_common_headers
 	assert_user_body "$email" Direct
@@ -154,7 +131,7 @@ test_register_direct_on_the_daemon_answers_the_same() {
 
 test_register_lowercases_the_domain_keeps_the_local_part_and_trims_the_name() {
 	local local_part=Mixed.Case+Tag$RANDOM$RANDOM
-	auth_register "$local_part@Example.COM" "$(auth_password)" $'  \xe3\x80\x80\tGrace Hopper \xe3\x80\x80 '
+	auth_register "$local_part@Example.COM" "$(new_password)" $'  \xe3\x80\x80\tGrace Hopper \xe3\x80\x80 '
 	assert_status 201
 	assert_json .email "$local_part@example.com"
 	assert_json .name "Grace Hopper"
@@ -168,7 +145,7 @@ test_register_same_email_in_another_case_is_409() {
 	local local_part=dup$RANDOM$RANDOM
 	auth_new_user "$local_part@example.com"
 	for variant in "$local_part@example.com" "${local_part^^}@EXAMPLE.COM" "${local_part^}@Example.com"; do
-		auth_register "$variant" "$(auth_password)" "Other" -H 'X-Request-ID: reg-409'
+		auth_register "$variant" "$(new_password)" "Other" -H 'X-Request-ID: reg-409'
 		assert_error 409
 		assert_header X-Request-ID reg-409
 		[[ $(jqb '.detail | type') == string ]] || fail "409 detail is not a string"
@@ -180,8 +157,8 @@ test_register_same_email_in_another_case_is_409() {
 
 test_register_422_for_each_invalid_field() {
 	local ok_email ok_pw
-	ok_email=$(auth_email)
-	ok_pw=$(auth_password)
+	ok_email=$(new_email)
+	ok_pw=$(new_password)
 	auth_register "not-an-email" "$ok_pw" "Name"
 	assert_422_entries '[[["body","email"],"value_error"]]'
 	for bad in '"q"@example.com' 'user@[127.0.0.1]' 'user@localhost' 'user@-bad.example.com' \
@@ -191,7 +168,7 @@ test_register_422_for_each_invalid_field() {
 	done
 	auth_register "$ok_email" "Pzw0rdQ" "Name" # 7 bytes
 	assert_422_entries '[[["body","password"],"string_too_short"]]'
-	auth_register "$ok_email" "$auth_pw_marker$(printf 'x%.0s' {1..66})" "Name" # 73 bytes
+	auth_register "$ok_email" "$pw_marker$(printf 'x%.0s' {1..66})" "Name" # 73 bytes
 	assert_422_entries '[[["body","password"],"string_too_long"]]'
 	auth_register "$ok_email" "$ok_pw" "   "
 	assert_422_entries '[[["body","name"],"string_too_short"]]'
@@ -213,7 +190,7 @@ test_register_422_lists_every_failing_field() {
 	assert_422_entries '[[["body","email"],"missing"],[["body","password"],"missing"],[["body","name"],"missing"]]'
 	jq -e '[.detail[].msg] == ["Field required","Field required","Field required"]' "$scratch/body" >/dev/null ||
 		fail "missing fields' msg"
-	auth_register_raw "$(auth_json email "$(auth_email)" name X)"
+	auth_register_raw "$(json_object email "$(new_email)" name X)"
 	assert_422_entries '[[["body","password"],"missing"]]'
 }
 
@@ -235,12 +212,12 @@ test_register_422_for_bodies_that_are_not_a_json_object() {
 test_register_422_for_wrong_json_types_and_null() {
 	auth_register_raw '{"email":42,"password":true,"name":null}'
 	assert_422_entries '[[["body","email"],"string_type"],[["body","password"],"string_type"],[["body","name"],"string_type"]]'
-	auth_register_raw "$(jq -cn --arg e "$(auth_email)" '{email: $e, password: ["Pzw0rdQ-array"], name: {"n": 1}}')"
+	auth_register_raw "$(jq -cn --arg e "$(new_email)" '{email: $e, password: ["Pzw0rdQ-array"], name: {"n": 1}}')"
 	assert_422_entries '[[["body","password"],"string_type"],[["body","name"],"string_type"]]'
-	auth_register_raw "$(jq -cn --arg p "$(auth_password)" '{email: null, password: $p, name: "N"}')"
+	auth_register_raw "$(jq -cn --arg p "$(new_password)" '{email: null, password: $p, name: "N"}')"
 	assert_422_entries '[[["body","email"],"string_type"]]'
 	# Unknown fields are ignored.
-	auth_register_raw "$(jq -cn --arg e "$(auth_email)" --arg p "$(auth_password)" \
+	auth_register_raw "$(jq -cn --arg e "$(new_email)" --arg p "$(new_password)" \
 		'{email: $e, password: $p, name: "N", id: 1, is_admin: true, hashed_password: "x"}')"
 	assert_status 201
 	(($(jqb .id) != 1)) || fail "the client chose its id"
@@ -248,10 +225,10 @@ test_register_422_for_wrong_json_types_and_null() {
 
 test_register_415_for_text_plain_and_405_for_get() {
 	get /api/v1/auth/register -X POST -H 'Content-Type: text/plain' \
-		--data-binary "$(auth_json email "$(auth_email)" password "$(auth_password)" name X)"
+		--data-binary "$(json_object email "$(new_email)" password "$(new_password)" name X)"
 	assert_error 415
 	get /api/v1/auth/register -X POST -H 'Content-Type: application/x-www-form-urlencoded' \
-		--data-binary "email=a%40example.com&password=$auth_pw_marker-form&name=X"
+		--data-binary "email=a%40example.com&password=$pw_marker-form&name=X"
 	assert_error 415
 	get /api/v1/auth/register
 	assert_error 405
@@ -264,7 +241,7 @@ test_register_415_for_text_plain_and_405_for_get() {
 	assert_match 'GET' "$(header Allow)" "Allow"
 	# JSON with parameters and any case is JSON.
 	get /api/v1/auth/register -X POST -H 'Content-Type: Application/JSON; charset=utf-8' \
-		--data-binary "$(auth_json email "$(auth_email)" password "$(auth_password)" name X)"
+		--data-binary "$(json_object email "$(new_email)" password "$(new_password)" name X)"
 	assert_status 201
 }
 
@@ -273,19 +250,19 @@ test_register_415_for_text_plain_and_405_for_get() {
 test_password_of_72_bytes_of_multibyte_characters_registers_and_logs_in() {
 	assert_eq 72 "$(printf '%s' "$auth_han24" | wc -c)" "bytes of the password"
 	local email
-	email=$(auth_email)
+	email=$(new_email)
 	auth_register "$email" "$auth_han24" "Kim"
 	assert_status 201
-	auth_login "$email" "$auth_han24"
+	login "$email" "$auth_han24"
 	assert_status 200
-	auth_me "$(jqb .access_token)"
+	me "$(jqb .access_token)"
 	assert_status 200
 	assert_json .email "$email"
 	# 25 characters, 73 bytes: refused at registration, never truncated.
-	auth_register "$(auth_email)" "${auth_han24}a" "Kim"
+	auth_register "$(new_email)" "${auth_han24}a" "Kim"
 	assert_422_entries '[[["body","password"],"string_too_long"]]'
 	# One character less is another password.
-	auth_login "$email" "${auth_han24%한}"
+	login "$email" "${auth_han24%한}"
 	assert_auth_401
 }
 
@@ -295,12 +272,12 @@ test_login_with_the_72_bytes_and_more_is_refused() {
 	# api.md, "a longer one is rejected, never silently truncated" and
 	# "any password that does not match is a 401".
 	local email
-	email=$(auth_email)
+	email=$(new_email)
 	auth_register "$email" "$auth_han24" "Kim"
 	assert_status 201
-	auth_login "$email" "${auth_han24}a"
+	login "$email" "${auth_han24}a"
 	assert_auth_401
-	auth_login "$email" "${auth_han24}$auth_pw_marker-suffix"
+	login "$email" "${auth_han24}$pw_marker-suffix"
 	assert_auth_401
 }
 
@@ -308,9 +285,9 @@ test_login_with_the_72_bytes_and_more_is_refused() {
 
 test_concurrent_registrations_of_one_email_give_one_201() {
 	local email i pids=() body
-	email=$(auth_email)
+	email=$(new_email)
 	for i in $(seq 1 20); do
-		body=$(auth_json email "$email" password "$(auth_password)" name "Racer $i")
+		body=$(json_object email "$email" password "$(new_password)" name "Racer $i")
 		curl -s -o "$scratch/race.$i.body" -w '%{http_code}' --max-time 30 -X POST \
 			-H 'Content-Type: application/json' --data-binary "$body" \
 			"$base_url/api/v1/auth/register" >"$scratch/race.$i.status" &
@@ -335,7 +312,7 @@ test_concurrent_registrations_of_one_email_give_one_201() {
 
 test_login_json_returns_a_bearer_token_that_me_accepts() {
 	auth_new_user "" "" "Login User"
-	auth_login "$USER_EMAIL" "$USER_PASSWORD" -H 'X-Request-ID: login-200'
+	login "$USER_EMAIL" "$USER_PASSWORD" -H 'X-Request-ID: login-200'
 	assert_status 200
 	assert_common_headers
 	assert_header X-Request-ID login-200
@@ -348,7 +325,7 @@ test_login_json_returns_a_bearer_token_that_me_accepts() {
 	claims=$(cut -d. -f2 <<<"$token" | tr '_-' '/+' | awk '{ while (length($0) % 4) $0 = $0 "="; print }' | base64 -d)
 	assert_eq "$USER_EMAIL" "$(jq -r .sub <<<"$claims")" "sub"
 	assert_eq 1800 "$(jq -r '.exp - .iat' <<<"$claims")" "exp - iat (ACCESS_TOKEN_EXPIRE_MINUTES=30)"
-	auth_me "$token"
+	me "$token"
 	assert_status 200
 	assert_eq "$USER_BODY" "$(body)" "me"
 }
@@ -356,21 +333,21 @@ test_login_json_returns_a_bearer_token_that_me_accepts() {
 test_login_email_in_another_case_works() {
 	local local_part=case$RANDOM$RANDOM
 	auth_new_user "$local_part@example.com"
-	auth_login "${local_part^^}@EXAMPLE.COM" "$USER_PASSWORD"
+	login "${local_part^^}@EXAMPLE.COM" "$USER_PASSWORD"
 	assert_status 200
-	auth_me "$(jqb .access_token)"
+	me "$(jqb .access_token)"
 	assert_status 200
 	assert_json .email "$local_part@example.com"
 }
 
 test_login_oauth2_password_form_works() {
-	local password="$auth_pw_marker &=+%? é"
+	local password="$pw_marker &=+%? é"
 	auth_new_user "" "$password"
 	get /api/v1/auth/login -X POST -H 'Content-Type: application/x-www-form-urlencoded' \
 		--data-urlencode "username=$USER_EMAIL" --data-urlencode "password=$password" --data-urlencode "grant_type=password"
 	assert_status 200
 	assert_json .token_type bearer
-	auth_me "$(jqb .access_token)"
+	me "$(jqb .access_token)"
 	assert_status 200
 	assert_json .id "$USER_ID"
 	# The form's fields are username and password.
@@ -394,17 +371,17 @@ test_login_form_content_type_is_case_insensitive() {
 
 test_login_wrong_password_and_unknown_email_are_the_same_401() {
 	auth_new_user
-	auth_login "$USER_EMAIL" "$USER_PASSWORD-wrong" -H 'X-Request-ID: login-wrong'
+	login "$USER_EMAIL" "$USER_PASSWORD-wrong" -H 'X-Request-ID: login-wrong'
 	assert_auth_401
 	assert_header X-Request-ID login-wrong
 	local wrong_detail
 	wrong_detail=$(jqb .detail)
-	auth_login "nobody$RANDOM$RANDOM@example.com" "$USER_PASSWORD"
+	login "nobody$RANDOM$RANDOM@example.com" "$USER_PASSWORD"
 	assert_auth_401
 	assert_eq "$wrong_detail" "$(jqb .detail)" "detail for an unknown email"
 	assert_no_header Access-Control-Allow-Origin
 	# A wrong password does not lock the right one out.
-	auth_login "$USER_EMAIL" "$USER_PASSWORD"
+	login "$USER_EMAIL" "$USER_PASSWORD"
 	assert_status 200
 }
 
@@ -412,7 +389,7 @@ test_login_missing_or_mistyped_fields_are_422() {
 	get /api/v1/auth/login -X POST -H 'Content-Type: application/json' --data-binary '{}'
 	assert_422_entries '[[["body","email"],"missing"],[["body","password"],"missing"]]'
 	get /api/v1/auth/login -X POST -H 'Content-Type: application/json' \
-		--data-binary "$(auth_json email "$(auth_email)")"
+		--data-binary "$(json_object email "$(new_email)")"
 	assert_422_entries '[[["body","password"],"missing"]]'
 	get /api/v1/auth/login -X POST -H 'Content-Type: application/json' \
 		--data-binary '{"email":null,"password":12345678}'
@@ -428,20 +405,20 @@ test_login_missing_or_mistyped_fields_are_422() {
 test_login_applies_no_length_rule() {
 	auth_new_user
 	local long
-	long=$auth_pw_marker$(printf 'x%.0s' {1..93}) # 100 bytes
+	long=$pw_marker$(printf 'x%.0s' {1..93}) # 100 bytes
 	assert_eq 100 "${#long}" "length"
-	auth_login "$USER_EMAIL" "$long"
+	login "$USER_EMAIL" "$long"
 	assert_auth_401
-	auth_login "$USER_EMAIL" "Pzw"
+	login "$USER_EMAIL" "Pzw"
 	assert_auth_401
-	auth_login "$USER_EMAIL" ""
+	login "$USER_EMAIL" ""
 	assert_auth_401
-	auth_login "$USER_EMAIL" "$auth_pw_marker$(printf 'y%.0s' {1..600})"
+	login "$USER_EMAIL" "$pw_marker$(printf 'y%.0s' {1..600})"
 	assert_auth_401
-	auth_login "unknown$RANDOM@example.com" "$auth_pw_marker$(printf 'y%.0s' {1..600})"
+	login "unknown$RANDOM@example.com" "$pw_marker$(printf 'y%.0s' {1..600})"
 	assert_auth_401
 	# Nor a format rule on the email.
-	auth_login "not an email" "$USER_PASSWORD"
+	login "not an email" "$USER_PASSWORD"
 	assert_auth_401
 }
 
@@ -449,8 +426,8 @@ test_login_applies_no_length_rule() {
 
 test_me_returns_the_user_of_the_token() {
 	auth_new_user "" "" "  Me Myself  "
-	auth_token "$USER_EMAIL" "$USER_PASSWORD"
-	auth_me "$TOKEN" -H 'X-Request-ID: me-200'
+	token_for "$USER_EMAIL" "$USER_PASSWORD"
+	me "$TOKEN" -H 'X-Request-ID: me-200'
 	assert_status 200
 	assert_common_headers
 	assert_header X-Request-ID me-200
@@ -466,7 +443,7 @@ test_me_returns_the_user_of_the_token() {
 	# the forged tokens of the next tests differ from it in one point only.
 	local now
 	now=$(date +%s)
-	auth_me "$(auth_forge "$auth_hs256" "$(auth_claims "$USER_EMAIL" "$now" $((now + 600)))" "$(auth_secret)")"
+	me "$(auth_forge "$auth_hs256" "$(auth_claims "$USER_EMAIL" "$now" $((now + 600)))" "$(auth_secret)")"
 	assert_status 200
 	assert_json .id "$USER_ID"
 }
@@ -492,7 +469,7 @@ test_me_401_for_forged_tokens() {
 	now=$(date +%s)
 	claims=$(auth_claims "$USER_EMAIL" "$now" $((now + 600)))
 	good=$(auth_forge "$auth_hs256" "$claims" "$key")
-	auth_me "$good"
+	me "$good"
 	assert_status 200
 	local -A forged=(
 		[another_key]=$(auth_forge "$auth_hs256" "$claims" "another-key-0123456789abcdef-0123456789")
@@ -517,13 +494,13 @@ test_me_401_for_forged_tokens() {
 	)
 	local name
 	for name in "${!forged[@]}"; do
-		auth_me "${forged[$name]}" -H "X-Request-ID: forged-$name"
+		me "${forged[$name]}" -H "X-Request-ID: forged-$name"
 		[[ $STATUS == 401 ]] || fail "forged token $name: expected 401, got $STATUS"
 		assert_auth_401
 		assert_header X-Request-ID "forged-$name"
 	done
 	# And the daemon goes on serving the good one.
-	auth_me "$good"
+	me "$good"
 	assert_status 200
 }
 
@@ -532,17 +509,17 @@ test_me_401_for_an_expired_token_issued_by_the_stack_key() {
 	local now
 	now=$(date +%s)
 	# Issued 31 minutes ago with the 30-minute lifetime the stack gives.
-	auth_me "$(auth_forge "$auth_hs256" "$(auth_claims "$USER_EMAIL" $((now - 1860)) $((now - 60)))" "$(auth_secret)")"
+	me "$(auth_forge "$auth_hs256" "$(auth_claims "$USER_EMAIL" $((now - 1860)) $((now - 60)))" "$(auth_secret)")"
 	assert_auth_401
 }
 
 test_me_401_for_a_deleted_user() {
 	auth_new_user
-	auth_token "$USER_EMAIL" "$USER_PASSWORD"
-	auth_me "$TOKEN"
+	token_for "$USER_EMAIL" "$USER_PASSWORD"
+	me "$TOKEN"
 	assert_status 200
 	auth_psql -c "DELETE FROM users WHERE id = $USER_ID"
-	auth_me "$TOKEN"
+	me "$TOKEN"
 	assert_auth_401
 }
 
@@ -553,12 +530,12 @@ test_me_401_for_a_token_issued_before_the_user_was_created() {
 	key=$(auth_secret)
 	now=$(date +%s)
 	# A token of an earlier account with this email, still unexpired.
-	auth_me "$(auth_forge "$auth_hs256" "$(auth_claims "$USER_EMAIL" $((created - 10)) $((now + 600)))" "$key")"
+	me "$(auth_forge "$auth_hs256" "$(auth_claims "$USER_EMAIL" $((created - 10)) $((now + 600)))" "$key")"
 	assert_auth_401
-	auth_me "$(auth_forge "$auth_hs256" "$(auth_claims "$USER_EMAIL" $((created - 1)) $((now + 600)))" "$key")"
+	me "$(auth_forge "$auth_hs256" "$(auth_claims "$USER_EMAIL" $((created - 1)) $((now + 600)))" "$key")"
 	assert_auth_401
 	# The same second as created_at is fine (whole seconds).
-	auth_me "$(auth_forge "$auth_hs256" "$(auth_claims "$USER_EMAIL" "$created" $((now + 600)))" "$key")"
+	me "$(auth_forge "$auth_hs256" "$(auth_claims "$USER_EMAIL" "$created" $((now + 600)))" "$key")"
 	assert_status 200
 }
 
@@ -571,10 +548,10 @@ test_token_of_a_deleted_account_does_not_work_for_a_new_one_with_that_email() {
 	auth_new_user "$email"
 	created=$(date -u -d "$(jq -r .created_at <<<"$USER_BODY")" +%s)
 	now=$(date +%s)
-	auth_me "$(auth_forge "$auth_hs256" "$(auth_claims "$email" $((created - 300)) $((now + 600)))" "$key")"
+	me "$(auth_forge "$auth_hs256" "$(auth_claims "$email" $((created - 300)) $((now + 600)))" "$key")"
 	assert_auth_401
-	auth_token "$email" "$USER_PASSWORD"
-	auth_me "$TOKEN"
+	token_for "$email" "$USER_PASSWORD"
+	me "$TOKEN"
 	assert_status 200
 }
 
@@ -583,9 +560,9 @@ test_token_of_a_deleted_account_does_not_work_for_a_new_one_with_that_email() {
 test_login_success_and_failure_are_logged_with_the_request_id() {
 	auth_new_user
 	local fail_rid=login-fail-$RANDOM$RANDOM ok_rid=login-ok-$RANDOM$RANDOM line
-	auth_login "$USER_EMAIL" "$USER_PASSWORD-wrong" -H "X-Request-ID: $fail_rid"
+	login "$USER_EMAIL" "$USER_PASSWORD-wrong" -H "X-Request-ID: $fail_rid"
 	assert_auth_401
-	auth_login "$USER_EMAIL" "$USER_PASSWORD" -H "X-Request-ID: $ok_rid"
+	login "$USER_EMAIL" "$USER_PASSWORD" -H "X-Request-ID: $ok_rid"
 	assert_status 200
 	line=$(grep -F "[RequestID: $fail_rid]" "$logs/app.log" | grep -F ' - auth-api.login - ' || true)
 	[[ -n $line ]] || fail "no auth-api.login line for $fail_rid"
@@ -602,32 +579,32 @@ test_no_password_hash_or_token_in_any_response_or_log() {
 	local seen=$scratch/seen email password wrong token
 	keep() { cat "$scratch/headers" "$scratch/body" >>"$seen"; }
 	: >"$seen"
-	email=$(auth_email)
-	password=$(auth_password)
-	wrong=$auth_pw_marker-wrong-$RANDOM
+	email=$(new_email)
+	password=$(new_password)
+	wrong=$pw_marker-wrong-$RANDOM
 	auth_register "$email" "$password" "Secretive" && keep
 	auth_register "$email" "$password" "Secretive" && keep # 409
-	auth_register "$(auth_email)" "$auth_pw_marker$(printf 'z%.0s' {1..70})" "Too Long" && keep # 422
+	auth_register "$(new_email)" "$pw_marker$(printf 'z%.0s' {1..70})" "Too Long" && keep # 422
 	auth_register "bad" "$password" "" && keep # 422
-	auth_login "$email" "$wrong" && keep
-	auth_login "nobody$RANDOM@example.com" "$password" && keep
-	auth_login "$email" "$password" && keep
+	login "$email" "$wrong" && keep
+	login "nobody$RANDOM@example.com" "$password" && keep
+	login "$email" "$password" && keep
 	token=$(jqb .access_token)
 	[[ -n $token && $token != null ]] || fail "no token"
-	auth_me "$token" && keep
-	auth_me "$token.x" && keep
+	me "$token" && keep
+	me "$token.x" && keep
 	get /api/v1/auth/login -X POST -H 'Content-Type: application/x-www-form-urlencoded' \
 		--data-urlencode "username=$email" --data-urlencode "password=$password" && keep
 	! grep -qF -- "$password" "$seen" || fail "a response contains the password"
 	! grep -qF -- "$wrong" "$seen" || fail "a response contains the wrong password"
-	! grep -qF -- "$auth_pw_marker" "$seen" || fail "a response contains a test password"
+	! grep -qF -- "$pw_marker" "$seen" || fail "a response contains a test password"
 	! grep -qF -- '$2b$' "$seen" || fail "a response contains a bcrypt hash"
 	# The logs of the whole run so far: every password of this file carries
 	# the marker, or is the multibyte one.
 	local files=("$logs"/*.log "$logs"/*.stderr) f
 	for f in "${files[@]}"; do
 		[[ -f $f ]] || continue
-		! grep -qF -- "$auth_pw_marker" "$f" || fail "$f contains a password: $(grep -F -- "$auth_pw_marker" "$f" | head -n1)"
+		! grep -qF -- "$pw_marker" "$f" || fail "$f contains a password: $(grep -F -- "$pw_marker" "$f" | head -n1)"
 		! grep -qF -- "한한한" "$f" || fail "$f contains the multibyte password"
 		! grep -qF -- '$2b$' "$f" || fail "$f contains a bcrypt hash: $(grep -F -- '$2b$' "$f" | head -n1)"
 		! grep -qF -- "$token" "$f" || fail "$f contains the access token"
@@ -643,7 +620,7 @@ test_login_brake_answers_429_in_the_error_shape() {
 	at_exit "\"$stack\" restart nginx"
 	STACK_CONFIG="$STACK_CONFIG"$'\n'"LOGIN_RATE_PER_MINUTE=6"$'\n'"LOGIN_BURST=2" "$stack" restart nginx
 	local n passed=0 rid body
-	body=$(auth_json email "brake$RANDOM@example.com" password "$auth_pw_marker-brake")
+	body=$(json_object email "brake$RANDOM@example.com" password "$pw_marker-brake")
 	for n in $(seq 1 10); do
 		rid=brake-$n-$RANDOM
 		get /api/v1/auth/login -X POST -H 'Content-Type: application/json' -H "X-Request-ID: $rid" --data-binary "$body"
@@ -660,13 +637,13 @@ test_login_brake_answers_429_in_the_error_shape() {
 	assert_match '^[0-9]+(\.[0-9]+)?$' "$(header X-Process-Time)" "X-Process-Time"
 	# Still braked, also for the OAuth2 form, with a fresh request id.
 	get /api/v1/auth/login -X POST -H 'Content-Type: application/x-www-form-urlencoded' \
-		--data-urlencode "username=x@example.com" --data-urlencode "password=$auth_pw_marker-form"
+		--data-urlencode "username=x@example.com" --data-urlencode "password=$pw_marker-form"
 	assert_error 429
 	assert_match "$uuid_re" "$(header X-Request-ID)" "a new request id"
 	# Other routes are not braked.
 	get /api/v1/hello
 	assert_status 200
-	auth_register "$(auth_email)" "$(auth_password)" "Not Braked"
+	auth_register "$(new_email)" "$(new_password)" "Not Braked"
 	assert_status 201
 	get /api/v1/auth/me
 	assert_auth_401
@@ -691,7 +668,7 @@ test_password_pool_queue_full_is_503_at_once_while_health_stays_fast() {
 	for i in $(seq 1 8); do
 		curl -s -o "$scratch/pool.$i.body" -D "$scratch/pool.$i.headers" -w '%{http_code} %{time_total}' \
 			--max-time 40 -X POST -H 'Content-Type: application/json' \
-			--data-binary "$(auth_json email "$(auth_email)" password "$(auth_password)" name Pool)" \
+			--data-binary "$(json_object email "$(new_email)" password "$(new_password)" name Pool)" \
 			"$url/api/v1/auth/register" >"$scratch/pool.$i.out" &
 		pids+=($!)
 	done

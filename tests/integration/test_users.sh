@@ -4,19 +4,8 @@
 # bounds; the Redis cache across the two processes (never stale); the Redis
 # and PostgreSQL outages and recoveries; SIGKILL of one process under load.
 #
-# Every password here carries $users_pw_marker, the marker test_auth.sh's
-# last test looks for in the logs of the whole run.
-
-users_pw_marker=Pzw0rdQ
-
-# A fresh address and password per call.
-users_email() { echo "users$RANDOM$RANDOM$RANDOM@example.com"; }
-users_password() { echo "$users_pw_marker-$RANDOM$RANDOM"; }
-
-# users_json KEY VALUE ...: a JSON object of strings (jq does the escaping).
-users_json() {
-	jq -cn '$ARGS.positional as $a | reduce range(0; $a | length; 2) as $i ({}; .[$a[$i]] = $a[$i + 1])' --args "$@"
-}
+# Every password here comes from lib.sh's new_password, whose marker
+# test_auth.sh's last test looks for in the logs of the whole run.
 
 users_psql() { pg_super -d usersuite "$@"; }
 users_key() { echo "usersuite:user:$1"; }
@@ -31,7 +20,7 @@ users_config() { sed -n "s/^$1=//p" "$config" | tail -n1; }
 # users_create EMAIL PASSWORD NAME [curl args...]: POST /api/v1/users through nginx.
 users_create() {
 	get /api/v1/users -X POST -H 'Content-Type: application/json' \
-		--data-binary "$(users_json email "$1" password "$2" name "$3")" "${@:4}"
+		--data-binary "$(json_object email "$1" password "$2" name "$3")" "${@:4}"
 }
 # users_create_raw BODY [curl args...]: the same with this JSON text.
 users_create_raw() { get /api/v1/users -X POST -H 'Content-Type: application/json' --data-binary "$1" "${@:2}"; }
@@ -39,24 +28,13 @@ users_create_raw() { get /api/v1/users -X POST -H 'Content-Type: application/jso
 # users_new [EMAIL [PASSWORD [NAME]]]: creates a user (201 asserted); sets
 # USER_EMAIL, USER_PASSWORD, USER_ID, USER_BODY.
 users_new() {
-	USER_EMAIL=${1:-$(users_email)}
-	USER_PASSWORD=${2:-$(users_password)}
+	USER_EMAIL=${1:-$(new_email)}
+	USER_PASSWORD=${2:-$(new_password)}
 	users_create "$USER_EMAIL" "$USER_PASSWORD" "${3:-Test User}"
 	assert_status 201
 	USER_ID=$(jqb .id)
 	USER_BODY=$(body)
 }
-users_login() {
-	get /api/v1/auth/login -X POST -H 'Content-Type: application/json' \
-		--data-binary "$(users_json email "$1" password "$2")" "${@:3}"
-}
-# users_token EMAIL PASSWORD: logs in (200 asserted); sets TOKEN.
-users_token() {
-	users_login "$1" "$2"
-	assert_status 200
-	TOKEN=$(jqb .access_token)
-}
-users_me() { get /api/v1/auth/me -H "Authorization: Bearer $1"; }
 
 # users_put TOKEN ID BODY [curl args...]: PUT through nginx; TOKEN "" sends
 # no Authorization header.
@@ -122,8 +100,8 @@ users_assert_no_password_material() {
 
 test_create_user_201_with_location_and_user_body() {
 	local email password id user
-	email=$(users_email)
-	password=$(users_password)
+	email=$(new_email)
+	password=$(new_password)
 	users_create "$email" "$password" "  Ada Lovelace  " -H 'X-Request-ID: users-create-201'
 	assert_status 201
 	assert_common_headers
@@ -138,23 +116,23 @@ test_create_user_201_with_location_and_user_body() {
 	get "/api/v1/users/$id"
 	assert_status 200
 	users_assert_body_is "$user" "the user at Location"
-	users_login "$email" "$password"
+	login "$email" "$password"
 	assert_status 200
-	users_me "$(jqb .access_token)"
+	me "$(jqb .access_token)"
 	assert_status 200
 	assert_json .id "$id"
 	# The domain is stored lower-cased, the local part as given.
 	local local_part=Mixed.Case$RANDOM$RANDOM
-	users_create "$local_part@Example.COM" "$(users_password)" "Grace"
+	users_create "$local_part@Example.COM" "$(new_password)" "Grace"
 	assert_status 201
 	assert_json .email "$local_part@example.com"
 	(($(jqb .id) > id)) || fail "the next id $(jqb .id) is not above $id"
 	# Each process answers the same.
 	local n
 	for n in 1 2; do
-		email=$(users_email)
+		email=$(new_email)
 		direct_process "$n" POST /api/v1/users -H 'Content-Type: application/json' \
-			--data-binary "$(users_json email "$email" password "$(users_password)" name "Process $n")"
+			--data-binary "$(json_object email "$email" password "$(new_password)" name "Process $n")"
 		assert_status 201
 		assert_common_headers
 		users_assert_user "$email" "Process $n"
@@ -164,13 +142,13 @@ test_create_user_201_with_location_and_user_body() {
 
 test_create_user_422_409_415_like_register() {
 	local email password
-	email=$(users_email)
-	password=$(users_password)
+	email=$(new_email)
+	password=$(new_password)
 	users_create "not-an-email" "$password" "Name"
 	users_assert_422 '[[["body","email"],"value_error"]]'
 	users_create "$email" "Pzw0rdQ" "Name" # 7 bytes
 	users_assert_422 '[[["body","password"],"string_too_short"]]'
-	users_create "$email" "$users_pw_marker$(printf 'x%.0s' {1..66})" "Name" # 73 bytes
+	users_create "$email" "$pw_marker$(printf 'x%.0s' {1..66})" "Name" # 73 bytes
 	users_assert_422 '[[["body","password"],"string_too_long"]]'
 	users_create "$email" "$password" "   "
 	users_assert_422 '[[["body","name"],"string_too_short"]]'
@@ -188,7 +166,7 @@ test_create_user_422_409_415_like_register() {
 	assert_eq 0 "$(users_psql -c "SELECT count(*) FROM users WHERE lower(email) = lower('$email')")" "rows after 422s"
 	# 415 for a body that is not JSON.
 	get /api/v1/users -X POST -H 'Content-Type: text/plain' \
-		--data-binary "$(users_json email "$email" password "$password" name X)"
+		--data-binary "$(json_object email "$email" password "$password" name X)"
 	users_assert_string_error 415
 	get /api/v1/users -X POST -H 'Content-Type: application/x-www-form-urlencoded' \
 		--data-binary "email=$email&password=$password&name=X"
@@ -198,7 +176,7 @@ test_create_user_422_409_415_like_register() {
 	local local_part=dup$RANDOM$RANDOM variant
 	users_new "$local_part@example.com"
 	for variant in "$local_part@example.com" "${local_part^^}@EXAMPLE.COM" "${local_part^}@Example.com"; do
-		users_create "$variant" "$(users_password)" "Other" -H 'X-Request-ID: users-create-409'
+		users_create "$variant" "$(new_password)" "Other" -H 'X-Request-ID: users-create-409'
 		users_assert_string_error 409
 		assert_header X-Request-ID users-create-409
 	done
@@ -337,7 +315,7 @@ test_get_user_200_404_and_422_for_bad_ids() {
 
 test_put_name_only_moves_updated_at_and_keeps_the_rest() {
 	users_new "" "" "Old Name"
-	users_token "$USER_EMAIL" "$USER_PASSWORD"
+	token_for "$USER_EMAIL" "$USER_PASSWORD"
 	local before_hash
 	before_hash=$(users_psql -c "SELECT hashed_password FROM users WHERE id = $USER_ID")
 	users_put "$TOKEN" "$USER_ID" '{"name":"  New Name  "}' -H 'X-Request-ID: users-put-name'
@@ -355,10 +333,10 @@ test_put_name_only_moves_updated_at_and_keeps_the_rest() {
 	assert_status 200
 	users_assert_body_is "$put" "GET after PUT"
 	assert_eq "$before_hash" "$(users_psql -c "SELECT hashed_password FROM users WHERE id = $USER_ID")" "password hash"
-	users_login "$USER_EMAIL" "$USER_PASSWORD"
+	login "$USER_EMAIL" "$USER_PASSWORD"
 	assert_status 200
 	# A second change moves it again.
-	users_put "$TOKEN" "$USER_ID" "$(users_json name "Newer Name")"
+	users_put "$TOKEN" "$USER_ID" "$(json_object name "Newer Name")"
 	assert_status 200
 	assert_json .name "Newer Name"
 	[[ $(jqb .updated_at) > $(jq -r .updated_at <<<"$put") ]] || fail "updated_at did not move on the second PUT"
@@ -367,9 +345,9 @@ test_put_name_only_moves_updated_at_and_keeps_the_rest() {
 
 test_put_email_only_old_token_401_and_the_new_email_logs_in() {
 	users_new "" "" "Mover"
-	users_token "$USER_EMAIL" "$USER_PASSWORD"
+	token_for "$USER_EMAIL" "$USER_PASSWORD"
 	local old_token=$TOKEN local_part=moved$RANDOM$RANDOM
-	users_put "$old_token" "$USER_ID" "$(users_json email "$local_part@Example.COM")"
+	users_put "$old_token" "$USER_ID" "$(json_object email "$local_part@Example.COM")"
 	assert_status 200
 	users_assert_user "$local_part@example.com" "Mover"
 	assert_json .created_at "$(jq -r .created_at <<<"$USER_BODY")"
@@ -377,32 +355,32 @@ test_put_email_only_old_token_401_and_the_new_email_logs_in() {
 	get "/api/v1/users/$USER_ID"
 	assert_json .email "$local_part@example.com"
 	# The token names the old address: refused everywhere.
-	users_me "$old_token"
+	me "$old_token"
 	users_assert_401
 	users_put "$old_token" "$USER_ID" '{"name":"Not Me"}'
 	users_assert_401
 	users_delete "$old_token" "$USER_ID"
 	users_assert_401
 	# The old address no longer logs in; the new one does, in any case.
-	users_login "$USER_EMAIL" "$USER_PASSWORD"
+	login "$USER_EMAIL" "$USER_PASSWORD"
 	users_assert_401
-	users_token "${local_part^^}@EXAMPLE.COM" "$USER_PASSWORD"
-	users_me "$TOKEN"
+	token_for "${local_part^^}@EXAMPLE.COM" "$USER_PASSWORD"
+	me "$TOKEN"
 	assert_status 200
 	assert_json .email "$local_part@example.com"
 	assert_json .name Mover
 	# The old address is free again.
-	users_create "$USER_EMAIL" "$(users_password)" "Successor"
+	users_create "$USER_EMAIL" "$(new_password)" "Successor"
 	assert_status 201
 }
 
 test_put_password_only_old_password_401_new_one_200() {
 	users_new "" "" "Rekey"
-	users_token "$USER_EMAIL" "$USER_PASSWORD"
+	token_for "$USER_EMAIL" "$USER_PASSWORD"
 	local new_password before_hash
-	new_password=$(users_password)
+	new_password=$(new_password)
 	before_hash=$(users_psql -c "SELECT hashed_password FROM users WHERE id = $USER_ID")
-	users_put "$TOKEN" "$USER_ID" "$(users_json password "$new_password")"
+	users_put "$TOKEN" "$USER_ID" "$(json_object password "$new_password")"
 	assert_status 200
 	users_assert_user "$USER_EMAIL" Rekey
 	users_assert_no_password_material "$new_password"
@@ -412,30 +390,30 @@ test_put_password_only_old_password_401_new_one_200() {
 	after_hash=$(users_psql -c "SELECT hashed_password FROM users WHERE id = $USER_ID")
 	[[ $after_hash != "$before_hash" ]] || fail "the hash did not change"
 	assert_match '^\$2b\$04\$' "$after_hash" "the new hash (BCRYPT_COST=4)"
-	users_login "$USER_EMAIL" "$USER_PASSWORD"
+	login "$USER_EMAIL" "$USER_PASSWORD"
 	users_assert_401
-	users_login "$USER_EMAIL" "$new_password"
+	login "$USER_EMAIL" "$new_password"
 	assert_status 200
 	# 72 bytes is a password; 73 is not, and changes nothing.
 	local p72
-	p72=$users_pw_marker$(printf 'y%.0s' {1..65})
+	p72=$pw_marker$(printf 'y%.0s' {1..65})
 	assert_eq 72 "${#p72}" "length"
-	users_put "$TOKEN" "$USER_ID" "$(users_json password "$p72")"
+	users_put "$TOKEN" "$USER_ID" "$(json_object password "$p72")"
 	assert_status 200
-	users_login "$USER_EMAIL" "$p72"
+	login "$USER_EMAIL" "$p72"
 	assert_status 200
 	local row
 	row=$(users_row "$USER_ID")
-	users_put "$TOKEN" "$USER_ID" "$(users_json password "${p72}y")"
+	users_put "$TOKEN" "$USER_ID" "$(json_object password "${p72}y")"
 	users_assert_422 '[[["body","password"],"string_too_long"]]'
 	assert_eq "$row" "$(users_row "$USER_ID")" "row after the 73-byte password"
-	users_login "$USER_EMAIL" "$p72"
+	login "$USER_EMAIL" "$p72"
 	assert_status 200
 }
 
 test_put_empty_object_and_unknown_fields_change_nothing() {
 	users_new "" "" "Steady"
-	users_token "$USER_EMAIL" "$USER_PASSWORD"
+	token_for "$USER_EMAIL" "$USER_PASSWORD"
 	users_put "$TOKEN" "$USER_ID" '{}'
 	assert_status 200
 	users_assert_user "$USER_EMAIL" Steady
@@ -446,7 +424,7 @@ test_put_empty_object_and_unknown_fields_change_nothing() {
 	users_assert_user "$USER_EMAIL" Steady
 	assert_json .id "$USER_ID"
 	assert_json .created_at "$(jq -r .created_at <<<"$USER_BODY")"
-	users_login "$USER_EMAIL" "$USER_PASSWORD"
+	login "$USER_EMAIL" "$USER_PASSWORD"
 	assert_status 200
 	# Only the field sent changes.
 	users_put "$TOKEN" "$USER_ID" '{"name":"Steady Two"}'
@@ -459,7 +437,7 @@ test_put_empty_object_and_unknown_fields_change_nothing() {
 
 test_put_422_for_null_wrong_types_and_bad_values_changes_nothing() {
 	users_new "" "" "Strict"
-	users_token "$USER_EMAIL" "$USER_PASSWORD"
+	token_for "$USER_EMAIL" "$USER_PASSWORD"
 	local row field
 	row=$(users_row "$USER_ID")
 	for field in email name password; do
@@ -476,11 +454,11 @@ test_put_422_for_null_wrong_types_and_bad_values_changes_nothing() {
 	users_assert_422 '[[["body","email"],"value_error"]]'
 	users_put "$TOKEN" "$USER_ID" '{"name":"   "}'
 	users_assert_422 '[[["body","name"],"string_too_short"]]'
-	users_put "$TOKEN" "$USER_ID" "$(users_json name "$(printf '가%.0s' {1..101})")"
+	users_put "$TOKEN" "$USER_ID" "$(json_object name "$(printf '가%.0s' {1..101})")"
 	users_assert_422 '[[["body","name"],"string_too_long"]]'
-	users_put "$TOKEN" "$USER_ID" "$(users_json password Pzw0rdQ)"
+	users_put "$TOKEN" "$USER_ID" "$(json_object password Pzw0rdQ)"
 	users_assert_422 '[[["body","password"],"string_too_short"]]'
-	users_put "$TOKEN" "$USER_ID" "$(users_json password "$users_pw_marker$(printf 'x%.0s' {1..66})")" # 73 bytes
+	users_put "$TOKEN" "$USER_ID" "$(json_object password "$pw_marker$(printf 'x%.0s' {1..66})")" # 73 bytes
 	users_assert_422 '[[["body","password"],"string_too_long"]]'
 	# One entry per failing field; a valid one beside them is not applied.
 	users_put "$TOKEN" "$USER_ID" '{"email":1,"name":null,"password":"short"}'
@@ -507,24 +485,24 @@ test_put_409_for_an_email_taken_in_any_case() {
 	local b_id=$USER_ID b_row
 	b_row=$(users_row "$b_id")
 	users_new "" "" "Claimer"
-	users_token "$USER_EMAIL" "$USER_PASSWORD"
+	token_for "$USER_EMAIL" "$USER_PASSWORD"
 	local a_row variant
 	a_row=$(users_row "$USER_ID")
 	for variant in "$b_local@example.com" "${b_local^^}@EXAMPLE.COM" "${b_local^}@Example.com"; do
-		users_put "$TOKEN" "$USER_ID" "$(users_json email "$variant")" -H 'X-Request-ID: users-put-409'
+		users_put "$TOKEN" "$USER_ID" "$(json_object email "$variant")" -H 'X-Request-ID: users-put-409'
 		users_assert_string_error 409
 		assert_header X-Request-ID users-put-409
 	done
 	# With other fields: nothing of the PUT is applied.
-	users_put "$TOKEN" "$USER_ID" "$(users_json email "${b_local^^}@example.com" name "Half Applied")"
+	users_put "$TOKEN" "$USER_ID" "$(json_object email "${b_local^^}@example.com" name "Half Applied")"
 	users_assert_string_error 409
 	assert_eq "$a_row" "$(users_row "$USER_ID")" "the claimer's row"
 	assert_eq "$b_row" "$(users_row "$b_id")" "the owner's row"
 	# The claimer's token still works; its own address in another case is fine.
-	users_me "$TOKEN"
+	me "$TOKEN"
 	assert_status 200
 	assert_json .email "$USER_EMAIL"
-	users_put "$TOKEN" "$USER_ID" "$(users_json email "$USER_EMAIL" name "Claimer Two")"
+	users_put "$TOKEN" "$USER_ID" "$(json_object email "$USER_EMAIL" name "Claimer Two")"
 	assert_status 200
 	assert_json .name "Claimer Two"
 }
@@ -534,7 +512,7 @@ test_put_401_without_a_usable_token_403_for_another_user_404_for_absent() {
 	local b_id=$USER_ID b_body=$USER_BODY b_row
 	b_row=$(users_row "$b_id")
 	users_new "" "" "Intruder"
-	users_token "$USER_EMAIL" "$USER_PASSWORD"
+	token_for "$USER_EMAIL" "$USER_PASSWORD"
 	local auth
 	users_put "" "$USER_ID" '{"name":"Anonymous"}' -H 'X-Request-ID: users-put-401'
 	users_assert_401
@@ -553,7 +531,7 @@ test_put_401_without_a_usable_token_403_for_another_user_404_for_absent() {
 	users_put "$TOKEN" "$b_id" '{"name":"Hijacked","email":"hijack'$RANDOM'@example.com"}' -H 'X-Request-ID: users-put-403'
 	users_assert_string_error 403
 	assert_header X-Request-ID users-put-403
-	users_put "$TOKEN" "$b_id" "$(users_json password "$users_pw_marker-hijack")"
+	users_put "$TOKEN" "$b_id" "$(json_object password "$pw_marker-hijack")"
 	users_assert_string_error 403
 	users_put "$TOKEN" "$b_id" '{}'
 	users_assert_string_error 403
@@ -574,7 +552,7 @@ test_put_401_without_a_usable_token_403_for_another_user_404_for_absent() {
 
 test_delete_own_user_204_then_404_and_its_token_401() {
 	users_new "" "" "Leaver"
-	users_token "$USER_EMAIL" "$USER_PASSWORD"
+	token_for "$USER_EMAIL" "$USER_PASSWORD"
 	# Cached before the delete, in both processes' view.
 	get "/api/v1/users/$USER_ID"
 	assert_status 200
@@ -596,13 +574,13 @@ test_delete_own_user_204_then_404_and_its_token_401() {
 		users_assert_string_error 404
 	done
 	# Its token is dead.
-	users_me "$TOKEN"
+	me "$TOKEN"
 	users_assert_401
 	users_put "$TOKEN" "$USER_ID" '{"name":"Zombie"}'
 	users_assert_401
 	users_delete "$TOKEN" "$USER_ID"
 	users_assert_401
-	users_login "$USER_EMAIL" "$USER_PASSWORD"
+	login "$USER_EMAIL" "$USER_PASSWORD"
 	users_assert_401
 	# The address can be registered again, as another user.
 	local old_id=$USER_ID
@@ -615,7 +593,7 @@ test_delete_403_for_another_user_404_for_absent_401_without_token() {
 	local b_id=$USER_ID b_body=$USER_BODY b_row
 	b_row=$(users_row "$b_id")
 	users_new "" "" "Attacker"
-	users_token "$USER_EMAIL" "$USER_PASSWORD"
+	token_for "$USER_EMAIL" "$USER_PASSWORD"
 	users_delete "" "$b_id" -H 'X-Request-ID: users-delete-401'
 	users_assert_401
 	assert_header X-Request-ID users-delete-401
@@ -637,7 +615,7 @@ test_delete_403_for_another_user_404_for_absent_401_without_token() {
 	done
 	users_delete "$TOKEN" 0
 	users_assert_422_locs '[["path","id"]]'
-	users_me "$TOKEN"
+	me "$TOKEN"
 	assert_status 200
 }
 
@@ -680,7 +658,7 @@ test_cache_get_fills_redis_and_later_gets_are_served_from_it() {
 
 test_cache_put_then_get_shows_the_new_data_through_nginx_and_each_process() {
 	users_new "" "" "Before Put"
-	users_token "$USER_EMAIL" "$USER_PASSWORD"
+	token_for "$USER_EMAIL" "$USER_PASSWORD"
 	local n
 	get "/api/v1/users/$USER_ID"
 	for n in 1 2; do direct_process "$n" GET "/api/v1/users/$USER_ID"; done
@@ -699,9 +677,9 @@ test_cache_put_then_get_shows_the_new_data_through_nginx_and_each_process() {
 	done
 	# An email change, written through process 2 this time.
 	local email
-	email=$(users_email)
+	email=$(new_email)
 	direct_process 2 PUT "/api/v1/users/$USER_ID" -H 'Content-Type: application/json' \
-		-H "Authorization: Bearer $TOKEN" --data-binary "$(users_json email "$email")"
+		-H "Authorization: Bearer $TOKEN" --data-binary "$(json_object email "$email")"
 	assert_status 200
 	put=$(body)
 	for n in 1 2; do
@@ -717,7 +695,7 @@ test_cache_put_then_get_shows_the_new_data_through_nginx_and_each_process() {
 
 test_cache_stale_read_hunt_across_the_two_processes() {
 	users_new "" "" "Hunt 0"
-	users_token "$USER_EMAIL" "$USER_PASSWORD"
+	token_for "$USER_EMAIL" "$USER_PASSWORD"
 	local i put
 	for i in $(seq 1 30); do
 		direct_process 1 PUT "/api/v1/users/$USER_ID" -H 'Content-Type: application/json' \
@@ -752,7 +730,7 @@ test_cache_stale_read_hunt_across_the_two_processes() {
 # that outlived the lock would be served again once the lock expired.
 test_cache_is_not_stale_after_a_write_whose_unlock_never_reached_redis() {
 	users_new "" "" "Before"
-	users_token "$USER_EMAIL" "$USER_PASSWORD"
+	token_for "$USER_EMAIL" "$USER_PASSWORD"
 	local id=$USER_ID gen
 	gen=$(users_gen_key "$id")
 	at_exit "stack_redis DEL $(users_key "$id") $gen"
@@ -817,7 +795,7 @@ test_cache_is_not_stale_after_a_write_whose_unlock_never_reached_redis() {
 
 test_redis_down_reads_from_postgres_writes_503_then_the_cache_returns() {
 	users_new "" "" "Redis Down"
-	users_token "$USER_EMAIL" "$USER_PASSWORD"
+	token_for "$USER_EMAIL" "$USER_PASSWORD"
 	local pid1 pid2 row n
 	pid1=$(cat "$STACK_DIR/run/users-api-1.pid")
 	pid2=$(cat "$STACK_DIR/run/users-api-2.pid")
@@ -844,12 +822,12 @@ test_redis_down_reads_from_postgres_writes_503_then_the_cache_returns() {
 	users_assert_503
 	assert_header X-Request-ID users-redis-put
 	direct_process 2 PUT "/api/v1/users/$USER_ID" -H 'Content-Type: application/json' \
-		-H "Authorization: Bearer $TOKEN" --data-binary "$(users_json password "$users_pw_marker-not-now")"
+		-H "Authorization: Bearer $TOKEN" --data-binary "$(json_object password "$pw_marker-not-now")"
 	users_assert_503
 	users_delete "$TOKEN" "$USER_ID"
 	users_assert_503
 	assert_eq "$row" "$(users_row "$USER_ID")" "the row after refused writes"
-	users_login "$USER_EMAIL" "$USER_PASSWORD"
+	login "$USER_EMAIL" "$USER_PASSWORD"
 	assert_status 200
 
 	# Redis back: reads fill the cache again in each process, writes work.
@@ -874,7 +852,7 @@ test_redis_down_reads_from_postgres_writes_503_then_the_cache_returns() {
 
 test_redis_hang_reads_are_bounded_and_writes_are_503() {
 	users_new "" "" "Redis Hang"
-	users_token "$USER_EMAIL" "$USER_PASSWORD"
+	token_for "$USER_EMAIL" "$USER_PASSWORD"
 	local timeout_ms row t0 took n
 	timeout_ms=$(users_config REDIS_TIMEOUT_MS)
 	row=$(users_row "$USER_ID")
@@ -925,12 +903,12 @@ test_postgres_down_503_at_once_then_recovers_by_itself() {
 	wait_until 5 users_cached "$cached_id" || fail "no cache entry"
 	users_new "" "" "Never Read"
 	local uncached_id=$USER_ID uncached_body=$USER_BODY
-	users_token "$USER_EMAIL" "$USER_PASSWORD"
+	token_for "$USER_EMAIL" "$USER_PASSWORD"
 	stack_redis DEL "$(users_key "$uncached_id")" >/dev/null
 	local pid1 pid2 email t0 took n
 	pid1=$(cat "$STACK_DIR/run/users-api-1.pid")
 	pid2=$(cat "$STACK_DIR/run/users-api-2.pid")
-	email=$(users_email)
+	email=$(new_email)
 	# Pooled connections that were idle during the outage may have died with
 	# the server (see the next test): leave fresh daemons for the tests after.
 	at_exit "\"$stack\" restart users-api auth-api"
@@ -958,7 +936,7 @@ test_postgres_down_503_at_once_then_recovers_by_itself() {
 		users_quick_503 direct_process "$n" GET "/api/v1/users/$uncached_id"
 	done
 	users_quick_503 get "/api/v1/users?limit=3"
-	users_quick_503 users_create "$email" "$(users_password)" "Not Now"
+	users_quick_503 users_create "$email" "$(new_password)" "Not Now"
 	users_quick_503 users_put "$TOKEN" "$uncached_id" '{"name":"Not Now"}'
 	users_quick_503 users_delete "$TOKEN" "$uncached_id"
 
@@ -977,7 +955,7 @@ test_postgres_down_503_at_once_then_recovers_by_itself() {
 	assert_status 200
 	# The refused writes left nothing behind.
 	assert_eq "Never Read" "$(users_psql -c "SELECT name FROM users WHERE id = $uncached_id")" "name"
-	users_create "$email" "$(users_password)" "Now"
+	users_create "$email" "$(new_password)" "Now"
 	assert_status 201
 	users_put "$TOKEN" "$uncached_id" '{"name":"Now Read"}'
 	assert_status 200
@@ -1024,7 +1002,7 @@ test_postgres_restart_no_request_fails_once_the_server_is_back() {
 		assert_eq "32 200" "$(users_burst "$n" 32 "/api/v1/users?limit=100")" \
 			"statuses of a burst on process $n after PostgreSQL came back"
 	done
-	users_login "$USER_EMAIL" "$USER_PASSWORD"
+	login "$USER_EMAIL" "$USER_PASSWORD"
 	[[ $STATUS == 200 ]] || fail "the first login (auth-api) after PostgreSQL came back: $STATUS $(body)"
 }
 
