@@ -13,7 +13,7 @@ constexpr std::chrono::milliseconds kSweepEvery{250};
 }
 
 ConnectionDeadlines::ConnectionDeadlines(EventLoop& loop, evhttp* http, std::chrono::seconds limit)
-    : loop_(loop), limit_(limit), sweeper_(loop, [this] { sweep(); }) {
+    : limit_(limit), sweeper_(loop, [this] { sweep(); }) {
     evhttp_set_bevcb(http, &ConnectionDeadlines::make_bufferevent, this);
     sweeper_.arm(kSweepEvery);
 }

@@ -43,7 +43,6 @@ private:
     static bufferevent* make_bufferevent(event_base* base, void* self);
     void sweep();
 
-    EventLoop& loop_;
     std::chrono::seconds limit_;
     std::unordered_map<bufferevent*, Connection> connections_;
     Timer sweeper_;

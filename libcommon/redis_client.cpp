@@ -36,7 +36,6 @@ RedisEndpoint redis_endpoint_from_url(const std::string& key, const std::string&
 }
 
 struct RedisClient::Pending {
-    RedisClient* client;
     Callback cb;
     std::unique_ptr<Timer> deadline;
     bool answered = false;
@@ -91,7 +90,6 @@ void RedisClient::command(const std::vector<std::string>& args, std::chrono::mil
     }
     auto p = std::make_unique<Pending>();
     Pending* raw = p.get();
-    p->client = this;
     p->cb = std::move(cb);
     p->deadline = std::make_unique<Timer>(loop_, [this, raw] {
         raw->answer(nullptr, "Redis unavailable: timed out after waiting for a reply");
@@ -146,7 +144,6 @@ void RedisClient::on_connect(const redisAsyncContext* ac, int status) {
         self->ac_ = nullptr;
         return;
     }
-    self->connected_ = true;
     self->last_error_.clear();
     self->log_.info(kNoRequest, "connected to Redis at " + self->endpoint_.host + ":" + std::to_string(self->endpoint_.port));
 }
@@ -158,7 +155,6 @@ void RedisClient::on_disconnect(const redisAsyncContext* ac, int status) {
         self->last_error_ = ac->errstr;
         self->log_.error(kNoRequest, std::string("Redis connection lost: ") + ac->errstr);
     }
-    self->connected_ = false;
     self->ac_ = nullptr;
 }
 
@@ -168,7 +164,6 @@ void RedisClient::drop(const std::string& why) {
     last_error_ = why;
     redisAsyncContext* ac = ac_;
     ac_ = nullptr;
-    connected_ = false;
     redisAsyncFree(ac);  // from a timer, never inside a hiredis callback
 }
 

@@ -59,7 +59,6 @@ private:
     EventLoop& loop_;
     RedisEndpoint endpoint_;
     redisAsyncContext* ac_ = nullptr;
-    bool connected_ = false;
     bool destroying_ = false;
     std::string last_error_;
     std::map<Pending*, std::unique_ptr<Pending>> pending_;

@@ -46,7 +46,7 @@ Json User::to_json() const {
         .set("updated_at", Json::string(updated_at));
 }
 
-void UsersStore::run(const std::string& sql, std::vector<std::optional<std::string>> params, Callback cb) {
+void UsersStore::run(const std::string& sql, PgParams params, Callback cb) {
     db_.query(sql, std::move(params), timeout_, [cb = std::move(cb)](PgResult result, const std::string& error) {
         StoreResult out;
         if (!error.empty()) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "libcommon/json.hpp"
+#include "libcommon/pg_connection.hpp"
 
 namespace usersuite {
 
@@ -64,7 +65,7 @@ public:
     void remove(std::int64_t id, Callback cb);
 
 private:
-    void run(const std::string& sql, std::vector<std::optional<std::string>> params, Callback cb);
+    void run(const std::string& sql, PgParams params, Callback cb);
     PgClient& db_;
     std::chrono::milliseconds timeout_;
 };
