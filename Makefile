@@ -22,7 +22,7 @@ LIBCOMMON_SRC := $(wildcard libcommon/*.cpp)
 LIBCOMMON_OBJ := $(LIBCOMMON_SRC:%.cpp=$(BUILD)/%.o)
 LIBCOMMON     := $(BUILD)/libcommon.a
 
-PROGRAMS     := users-api auth-api migrate
+PROGRAMS     := users-api auth-api job-worker jobctl migrate
 PROGRAM_BINS := $(PROGRAMS:%=$(BUILD)/%)
 UNIT_SRC     := $(wildcard tests/unit/*.cpp)
 UNIT_OBJ     := $(UNIT_SRC:%.cpp=$(BUILD)/%.o)
@@ -50,16 +50,16 @@ $(BUILD)/%.o: %.cpp
 $(BUILD)/sysconfdir.stamp: FORCE
 	@mkdir -p $(@D)
 	@echo '$(SYSCONFDIR)' | cmp -s - $@ || echo '$(SYSCONFDIR)' > $@
-$(BUILD)/libcommon/daemon.o $(BUILD)/services/migrate/main.o: $(BUILD)/sysconfdir.stamp
+$(BUILD)/libcommon/daemon.o $(BUILD)/services/migrate/main.o $(BUILD)/services/jobctl/main.o: $(BUILD)/sysconfdir.stamp
 FORCE:
 
 $(LIBCOMMON): $(LIBCOMMON_OBJ)
 	@rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
-# Each program is services/<name>/*.cpp and services/<name>/routes/*.cpp.
+# Each program is services/<name>/*.cpp, routes/*.cpp (HTTP daemons) and jobs/*.cpp (job-worker).
 define program_rule
-$(BUILD)/$(1): $(patsubst %.cpp,$(BUILD)/%.o,$(wildcard services/$(1)/*.cpp services/$(1)/routes/*.cpp)) $(LIBCOMMON)
+$(BUILD)/$(1): $(patsubst %.cpp,$(BUILD)/%.o,$(wildcard services/$(1)/*.cpp services/$(1)/routes/*.cpp services/$(1)/jobs/*.cpp)) $(LIBCOMMON)
 	@$$(if $$(Q),echo "  LINK    $$@")
 	$$(Q)$$(CXX) $$(CXXFLAGS) -o $$@ $$^ $$(PKG_LIBS)
 endef

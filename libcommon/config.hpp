@@ -18,7 +18,16 @@ enum class KeyType { string, integer, boolean, choice, url, listen, origins, sec
 
 // Which programs read a key (a bit set).
 // kMigrateFiles: the migrate commands that touch only files (new).
-enum Program : unsigned { kAuthApi = 1, kUsersApi = 2, kMigrate = 4, kMigrateFiles = 8, kAllDaemons = kAuthApi | kUsersApi };
+enum Program : unsigned {
+    kAuthApi = 1,
+    kUsersApi = 2,
+    kMigrate = 4,
+    kMigrateFiles = 8,
+    kJobWorker = 16,
+    kJobctl = 32,
+    kHttpDaemons = kAuthApi | kUsersApi,
+    kJobs = kJobWorker | kJobctl,
+};
 
 struct KeySpec {
     const char* name;

@@ -29,7 +29,8 @@ namespace usersuite {
 namespace {
 
 std::string usage_line(const DaemonInfo& info) {
-    return std::string("usage: ") + info.name + " [-hnV] [-c file] [-l address] [-o key=value]";
+    return std::string("usage: ") + info.name + " [-hnV] [-c file]" + (info.listen_key ? " [-l address]" : "") +
+           " [-o key=value]";
 }
 
 void print_help(const DaemonInfo& info) {
@@ -38,17 +39,18 @@ void print_help(const DaemonInfo& info) {
               << "options:\n"
               << "  -c, --config FILE      read FILE (KEY=VALUE lines); default " USERSUITE_SYSCONFDIR
                  "/usersuite.env when it exists\n"
-              << "  -l, --listen ADDRESS   listen on HOST:PORT, [IPv6]:PORT or a Unix socket path; sets "
-              << info.listen_key << "\n"
+              << (info.listen_key ? std::string("  -l, --listen ADDRESS   listen on HOST:PORT, [IPv6]:PORT or a Unix "
+                                                "socket path; sets ") + info.listen_key + "\n"
+                                  : std::string())
               << "  -o, --set KEY=VALUE    set a configuration key; wins over the file and the environment\n"
               << "  -n, --check            check the configuration, print \"configuration OK\" and exit\n"
               << "  -h, --help             print this help and exit\n"
               << "  -V, --version          print the version and exit\n\n"
               << "configuration keys (file, then environment, then -o; see usersuite.env(5)):\n";
     print_config_keys(std::cout, info.program);
-    std::cout << "\nsignals: TERM/INT finish in-flight requests and exit 0 (a second one exits at once); "
-                 "HUP reopens the log files.\n"
-              << "exit status: 0 stopped cleanly, 2 usage, 71 cannot listen or open logs, 78 configuration.\n";
+    std::cout << "\nsignals: " << info.signals_help << "\n"
+              << "exit status: 0 stopped cleanly, 2 usage, 71 cannot " << (info.listen_key ? "listen or " : "")
+              << "open logs, 78 configuration.\n";
 }
 
 void usage_error(const DaemonInfo& info, const std::string& why) {
@@ -83,7 +85,10 @@ DaemonOptions parse_daemon_options(int argc, char** argv, const DaemonInfo& info
                 o.sources.file = optarg;
                 o.sources.file_required = true;
                 break;
-            case 'l': o.sources.overrides.emplace_back(info.listen_key, optarg); break;
+            case 'l':
+                if (info.listen_key == nullptr) usage_error(info, "unknown option -l: " + std::string(info.name) + " does not listen");
+                o.sources.overrides.emplace_back(info.listen_key, optarg);
+                break;
             case 'o': {
                 std::string kv = optarg;
                 std::size_t eq = kv.find('=');
@@ -144,8 +149,8 @@ void raise_open_file_limit() {
     }
 }
 
-DaemonSignals::DaemonSignals(EventLoop& loop, HttpServer& server, std::chrono::seconds drain_timeout)
-    : loop_(loop), server_(server), drain_timeout_(drain_timeout) {
+DaemonSignals::DaemonSignals(EventLoop& loop, Drainable& work, std::chrono::seconds drain_timeout)
+    : loop_(loop), work_(work), drain_timeout_(drain_timeout) {
     ::signal(SIGPIPE, SIG_IGN);
     events_.reserve(3);
     events_.emplace_back(loop, SIGTERM, [this] { on_stop_signal("SIGTERM"); });
@@ -157,25 +162,24 @@ void DaemonSignals::on_stop_signal(const char* name) {
     Logger log("main");
     if (stopping_) {
         log.warning(kNoRequest, std::string(name) + " again: exiting now with " +
-                                    std::to_string(server_.in_flight()) + " request(s) unfinished");
-        loop_.stop();
+                                    std::to_string(work_.in_flight()) + " " + work_.in_flight_noun() + " unfinished");
+        work_.hurry([this] { loop_.stop(); });
         return;
     }
     stopping_ = true;
-    log.info(kNoRequest, std::string(name) + ": no longer accepting; finishing " +
-                             std::to_string(server_.in_flight()) + " in-flight request(s)");
-    server_.drain(drain_timeout_, [this] {
+    log.info(kNoRequest, std::string(name) + ": taking no new work; finishing " + std::to_string(work_.in_flight()) +
+                             " in-flight " + work_.in_flight_noun());
+    work_.drain(drain_timeout_, [this] {
         Logger("main").info(kNoRequest, "drained; exiting");
         loop_.stop();
     });
 }
 
-void log_process_up(const DaemonInfo& info, const ListenAddress& address,
-                    std::chrono::steady_clock::time_point started) {
+void log_process_up(const DaemonInfo& info, const std::string& where, std::chrono::steady_clock::time_point started) {
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     char took[32];
     std::snprintf(took, sizeof took, "%.1f", ms);
-    Logger("main").info(kNoRequest, daemon_version_line(info) + " up on " + address.to_string() + ", pid " +
+    Logger("main").info(kNoRequest, daemon_version_line(info) + " up on " + where + ", pid " +
                                         std::to_string(::getpid()) + ", ready in " + took + " ms");
 }
 

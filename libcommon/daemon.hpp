@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "libcommon/config.hpp"
+#include "libcommon/drainable.hpp"
 #include "libcommon/event_loop.hpp"
 #include "libcommon/http_server.hpp"
 #include "libcommon/listen_address.hpp"
@@ -21,8 +22,10 @@ namespace usersuite {
 struct DaemonInfo {
     const char* name;        // "users-api"
     Program program;
-    const char* listen_key;  // "USERS_API_LISTEN"
+    const char* listen_key;  // "USERS_API_LISTEN"; nullptr: the daemon does not listen (no -l)
     const char* summary;     // one line for --help
+    const char* signals_help = "TERM/INT finish in-flight requests and exit 0 (a second one exits at once); "
+                               "HUP reopens the log files.";
 };
 
 struct DaemonOptions {
@@ -46,23 +49,23 @@ PgSettings pg_settings(const DaemonInfo& info, const Config& config);
 // Each connection is a descriptor: take the hard limit, not the soft 1024.
 void raise_open_file_limit();
 
-// SIGTERM/SIGINT drain the server then stop the loop (a second one stops at
-// once); SIGHUP reopens the logs; SIGPIPE is ignored.
+// SIGTERM/SIGINT drain the work then stop the loop (a second one hurries);
+// SIGHUP reopens the logs; SIGPIPE is ignored.
 class DaemonSignals {
 public:
-    DaemonSignals(EventLoop& loop, HttpServer& server, std::chrono::seconds drain_timeout);
+    DaemonSignals(EventLoop& loop, Drainable& work, std::chrono::seconds drain_timeout);
 
 private:
     void on_stop_signal(const char* name);
     EventLoop& loop_;
-    HttpServer& server_;
+    Drainable& work_;
     std::chrono::seconds drain_timeout_;
     bool stopping_ = false;
     std::vector<SignalEvent> events_;
 };
 
-void log_process_up(const DaemonInfo& info, const ListenAddress& address,
-                    std::chrono::steady_clock::time_point started);
+// "up on <where>": the listen address, or what a worker works on.
+void log_process_up(const DaemonInfo& info, const std::string& where, std::chrono::steady_clock::time_point started);
 
 // Runs body, mapping exceptions to a one-line message on stderr and an exit
 // status: ConfigError 78, anything else 71 (a system resource failed).

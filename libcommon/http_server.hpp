@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "libcommon/cors.hpp"
+#include "libcommon/drainable.hpp"
 #include "libcommon/event_loop.hpp"
 #include "libcommon/http_deadline.hpp"
 #include "libcommon/http_router.hpp"
@@ -31,10 +32,10 @@ struct HttpSettings {
     CorsPolicy cors;
 };
 
-class HttpServer {
+class HttpServer : public Drainable {
 public:
     HttpServer(EventLoop& loop, HttpSettings settings);
-    ~HttpServer();
+    ~HttpServer() override;
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;
 
@@ -47,9 +48,10 @@ public:
     // Stops accepting, lets in-flight requests finish (replies then carry
     // Connection: close), and calls on_drained when none is left or after
     // the timeout, whichever comes first.
-    void drain(std::chrono::seconds timeout, std::function<void()> on_drained);
+    void drain(std::chrono::seconds timeout, std::function<void()> on_drained) override;
 
-    std::size_t in_flight() const { return live_.size(); }
+    std::size_t in_flight() const override { return live_.size(); }
+    const char* in_flight_noun() const override { return "request(s)"; }
 
     // Replies to a request that evhttp itself rejected (bad framing, headers
     // too large, body over the limit) with api.md's JSON error body.

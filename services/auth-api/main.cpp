@@ -7,6 +7,7 @@
 #include "libcommon/accounts.hpp"
 #include "libcommon/daemon.hpp"
 #include "libcommon/health.hpp"
+#include "libcommon/job_queue.hpp"
 #include "libcommon/pg_client.hpp"
 #include "libcommon/redis_client.hpp"
 #include "services/auth-api/routes.hpp"
@@ -39,14 +40,16 @@ int main(int argc, char** argv) {
         Accounts accounts(loop, db, config);
 
         Router& routes = http.router();
-        auth_api::Services services{accounts.users, accounts.passwords, accounts.tokens};
+        JobQueue jobs(redis, std::chrono::milliseconds(config.integer("REDIS_TIMEOUT_MS")));
+        auth_api::Services services{accounts.users, accounts.passwords, accounts.tokens,
+                                    config.boolean("WELCOME_EMAIL") ? &jobs : nullptr, config.str("PROJECT_NAME")};
         add_health_route(routes, db, redis, std::chrono::milliseconds(config.integer("HEALTH_TIMEOUT_MS")));
         auth_api::add_register_route(routes, services);
         auth_api::add_login_route(routes, services);
         auth_api::add_me_route(routes, services);
 
         DaemonSignals signals(loop, http, std::chrono::seconds(config.integer("SHUTDOWN_TIMEOUT")));
-        log_process_up(kInfo, address, started);
+        log_process_up(kInfo, address.to_string(), started);
         loop.run();
         return 0;
     });

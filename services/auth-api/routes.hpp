@@ -3,7 +3,10 @@
 
 #include "libcommon/http_router.hpp"
 
+#include <string>
+
 namespace usersuite {
+class JobQueue;
 class PasswordService;
 class Tokens;
 class UsersStore;
@@ -15,6 +18,8 @@ struct Services {
     UsersStore& users;
     PasswordService& passwords;
     const Tokens& tokens;
+    JobQueue* welcome_jobs;  // nullptr: WELCOME_EMAIL is off
+    std::string project_name;
 };
 
 void add_register_route(Router& router, Services services);  // POST /api/v1/auth/register

@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
         users_api::add_user_routes(routes, services);
 
         DaemonSignals signals(loop, http, std::chrono::seconds(config.integer("SHUTDOWN_TIMEOUT")));
-        log_process_up(kInfo, address, started);
+        log_process_up(kInfo, address.to_string(), started);
         loop.run();
         return 0;
     });

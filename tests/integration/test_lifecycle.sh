@@ -69,7 +69,7 @@ test_sigterm_exits_0_and_frees_the_port() {
 	wait "$OWN_PID" || rc=$?
 	assert_eq 0 "$rc" "exit status after SIGTERM"
 	if (exec 3<>"/dev/tcp/127.0.0.1/$OWN_PORT") 2>/dev/null; then fail "port $OWN_PORT still accepts"; fi
-	grep -q 'SIGTERM: no longer accepting' "$scratch/log/app.log" || fail "no shutdown line in the log"
+	grep -q 'SIGTERM: taking no new work' "$scratch/log/app.log" || fail "no shutdown line in the log"
 }
 
 test_sigterm_removes_unix_socket() {
@@ -109,7 +109,7 @@ test_second_sigterm_exits_at_once() {
 	wait_until 5 has_client "$OWN_PORT" || fail "the request never connected"
 	local start=$SECONDS
 	kill -TERM "$OWN_PID"
-	wait_until 2 grep -q 'no longer accepting' "$scratch/log/app.log" || fail "first SIGTERM not seen"
+	wait_until 2 grep -q 'taking no new work' "$scratch/log/app.log" || fail "first SIGTERM not seen"
 	kill -TERM "$OWN_PID"
 	local rc=0
 	wait "$OWN_PID" || rc=$?

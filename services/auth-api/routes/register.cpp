@@ -1,8 +1,9 @@
-// POST /api/v1/auth/register
+// POST /api/v1/auth/register: the user, then (WELCOME_EMAIL) a welcome e-mail job.
 #include "libcommon/http_exchange.hpp"
 #include "libcommon/user_registration.hpp"
 #include "libcommon/users_store.hpp"
 #include "services/auth-api/routes.hpp"
+#include "services/auth-api/welcome_email.hpp"
 
 namespace usersuite::auth_api {
 
@@ -10,7 +11,10 @@ void add_register_route(Router& router, Services s) {
     router.add(
         "POST", "/api/v1/auth/register",
         [s](const std::shared_ptr<Exchange>& ex) {
-            register_user(ex, s.passwords, s.users, [ex](const User& user) { reply_created(ex, user); });
+            register_user(ex, s.passwords, s.users, [ex, s](const User& user) {
+                reply_created(ex, user);
+                if (s.welcome_jobs != nullptr) queue_welcome_email(*s.welcome_jobs, user, s.project_name, ex->request_id());
+            });
         },
         Body::json);
 }

@@ -1,0 +1,145 @@
+// The job queue protocol on Redis, both sides: enqueue (auth-api, jobctl)
+// and work (job-worker). Every step that moves a job is one Lua script, so a
+// job is always in exactly one place, and the scripts take the time from
+// Redis (TIME), so workers on several machines share one clock.
+//
+// Keys (prefix usersuite:jobs:):
+//   queue:high|default|low   LIST of job ids; enqueue at the tail, take from the head
+//   job:ID                   HASH: id type args queue request_id status created_at
+//                            enqueued_at run_at started_at ended_at attempts worker
+//                            token result error; times are Unix milliseconds
+//   scheduled                ZSET id -> due time: delayed jobs and retries
+//   failed                   ZSET id -> time it failed for good
+//   workers                  ZSET worker id -> time of its last heartbeat
+//   worker:W:jobs            LIST of the ids worker W holds
+//   wake                     LIST of tokens an idle worker BLPOPs on
+//
+// Transitions (status):
+//   enqueue     -> queued (RPUSH) | scheduled (ZADD, with run_at)
+//   fetch       queued -> started: LPOP of the first non-empty queue, RPUSH
+//               to worker:W:jobs, attempts+1 and a new owner token, in one
+//               script; due scheduled jobs are promoted to queued first
+//   finish      started -> finished (EXPIRE JOB_RESULT_TTL), only with the token
+//   fail        started -> scheduled (retry with backoff) | failed, only with the token
+//   give back   started -> queued at the head of its queue (SIGTERM), attempts-1
+//   reap        a worker silent for WORKER_TIMEOUT_MS is dead: its jobs go to
+//               the head of their queue, or to failed once attempts reached
+//               JOB_MAX_ATTEMPTS; their tokens are cleared, so the dead
+//               worker, should it come back, can no longer finish them
+//   requeue     failed -> queued, attempts 0
+//   purge       a queue's jobs are deleted
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace usersuite {
+
+class RedisClient;
+
+// high, default, low: the order a worker takes them in.
+const std::vector<std::string>& job_queue_names();
+bool is_job_queue_name(const std::string& name);
+// A job type: 1 to 64 of [a-z0-9_].
+bool is_job_type(const std::string& type);
+
+// The wait before retry number `attempt` (1 = the first retry): base doubled
+// per attempt, at most max_delay, then "equal jitter": a uniform draw in
+// [half, whole] of it, from jitter in [0, 1).
+std::chrono::milliseconds job_retry_delay(int attempt, std::chrono::milliseconds base,
+                                          std::chrono::milliseconds max_delay, double jitter);
+
+struct NewJob {
+    std::string type;
+    std::string args = "{}";  // a JSON object, checked by the caller
+    std::string queue = "default";
+    std::string request_id = "-";
+    std::chrono::milliseconds delay{0};
+};
+
+// A job as the worker holding it sees it.
+struct Job {
+    std::string id;
+    std::string type;
+    std::string args;
+    std::string queue;
+    std::string request_id;
+    std::string token;  // owner token of this delivery
+    int attempts = 0;   // this run included
+    std::int64_t enqueued_at = 0;
+    std::int64_t started_at = 0;
+};
+
+// A job's fields as stored, for jobctl.
+using JobRecord = std::map<std::string, std::string>;
+
+struct QueueStats {
+    std::map<std::string, std::int64_t> queued;  // per queue
+    std::int64_t scheduled = 0;
+    std::int64_t started = 0;
+    std::int64_t failed = 0;
+    std::int64_t workers = 0;  // live: a heartbeat within WORKER_TIMEOUT_MS
+};
+
+struct ReapCounts {
+    std::int64_t requeued = 0;
+    std::int64_t failed = 0;
+    std::int64_t dead_workers = 0;
+};
+
+enum class FailOutcome { retry_scheduled, failed_for_good, not_owner };
+
+struct WorkerPolicy {
+    int max_attempts = 5;
+    std::chrono::milliseconds retry_delay{1000};
+    std::chrono::milliseconds retry_max_delay{300000};
+    std::chrono::seconds result_ttl{500};
+    std::chrono::seconds failed_ttl{604800};
+    std::chrono::milliseconds worker_timeout{10000};
+};
+
+// error is empty on success; otherwise Redis was away or answered an error,
+// and the other arguments are empty.
+class JobQueue {
+public:
+    JobQueue(RedisClient& redis, std::chrono::milliseconds timeout);
+
+    static std::string wake_key();
+    static std::string new_worker_id();
+
+    void enqueue(const NewJob& job, std::function<void(const std::string& id, const std::string& error)> cb);
+
+    // A job, or none with the milliseconds until the next scheduled one is
+    // due (-1: none scheduled).
+    using FetchCallback =
+        std::function<void(std::optional<Job> job, std::int64_t next_due_ms, const std::string& error)>;
+    void fetch(const std::string& worker, FetchCallback cb);
+    // counted false: the token no longer owns the job (its lease was taken over).
+    void finish(const std::string& worker, const Job& job, const std::string& result_json,
+                const WorkerPolicy& policy, std::function<void(bool counted, const std::string& error)> cb);
+    void fail(const std::string& worker, const Job& job, const std::string& why, const WorkerPolicy& policy,
+              double jitter, std::function<void(FailOutcome, std::chrono::milliseconds retry_in, const std::string& error)> cb);
+    void heartbeat(const std::string& worker, std::function<void(const std::string& error)> cb);
+    void reap(const WorkerPolicy& policy, std::function<void(ReapCounts, const std::string& error)> cb);
+    void give_back(const std::string& worker, std::function<void(std::int64_t returned, const std::string& error)> cb);
+
+    void stats(std::chrono::milliseconds worker_timeout, std::function<void(QueueStats, const std::string& error)> cb);
+    // record absent: no such job (never existed, or expired).
+    void status(const std::string& id, std::function<void(std::optional<JobRecord>, const std::string& error)> cb);
+    void failed(std::function<void(std::vector<JobRecord>, const std::string& error)> cb);
+    // id empty: every failed job. count: the jobs moved back to their queue.
+    void requeue(const std::string& id, std::function<void(std::int64_t count, const std::string& error)> cb);
+    // name: a queue, "scheduled" or "failed"; count: the jobs deleted.
+    void purge(const std::string& name, std::function<void(std::int64_t count, const std::string& error)> cb);
+
+private:
+    RedisClient& redis_;
+    std::chrono::milliseconds timeout_;
+};
+
+}  // namespace usersuite
