@@ -65,10 +65,11 @@ $(BUILD)/$(1): $(patsubst %.cpp,$(BUILD)/%.o,$(wildcard services/$(1)/*.cpp serv
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 
-# migrate's parts are unit-tested too: every object but its main.
-MIGRATE_PARTS := $(patsubst %.cpp,$(BUILD)/%.o,$(filter-out services/migrate/main.cpp,$(wildcard services/migrate/*.cpp)))
+# migrate's and job-worker's parts are unit-tested too: every object but their main.
+PROGRAM_PARTS := $(patsubst %.cpp,$(BUILD)/%.o,$(filter-out %/main.cpp,\
+                   $(wildcard services/migrate/*.cpp services/job-worker/*.cpp services/job-worker/jobs/*.cpp)))
 
-$(UNIT_BIN): $(UNIT_OBJ) $(MIGRATE_PARTS) $(LIBCOMMON)
+$(UNIT_BIN): $(UNIT_OBJ) $(PROGRAM_PARTS) $(LIBCOMMON)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ $(PKG_LIBS) -lgtest -lgtest_main
 
