@@ -44,8 +44,9 @@ constexpr const char* kEnqueueScript = JOBS_PRELUDE
     "else "
     "  redis.call('HSET', key, 'status', 'queued') "
     "  redis.call('RPUSH', P .. 'queue:' .. ARGV[4], ARGV[1]) "
-    "  wake(1) "
     "end "
+    // A delayed job wakes an idle worker too, so that it learns the new due time.
+    "wake(1) "
     "return ARGV[1]";
 
 // ARGV: worker token. Promotes due scheduled jobs, then takes the head of
@@ -266,7 +267,7 @@ bool is_job_type(const std::string& type) {
 
 std::chrono::milliseconds job_retry_delay(int attempt, std::chrono::milliseconds base,
                                           std::chrono::milliseconds max_delay, double jitter) {
-    double d = static_cast<double>(base.count()) * std::ldexp(1.0, std::clamp(attempt - 1, 0, 62));
+    double d = static_cast<double>(base.count()) * std::ldexp(1.0, std::clamp(attempt, 1, 63) - 1);
     d = std::min(d, static_cast<double>(max_delay.count()));
     return std::chrono::milliseconds(static_cast<std::int64_t>(d / 2 + d / 2 * std::clamp(jitter, 0.0, 1.0)));
 }

@@ -80,8 +80,17 @@ ChildProcess::ChildProcess(EventLoop& loop, const std::vector<std::string>& argv
     std::vector<char*> args;
     for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
+    // Ours, minus the names `environment` sets: getenv() takes the first.
+    auto overridden = [&](const char* e) {
+        for (const std::string& x : environment) {
+            std::size_t eq = x.find('=');
+            if (std::strncmp(e, x.c_str(), eq + 1) == 0) return true;
+        }
+        return false;
+    };
     std::vector<char*> env;
-    for (char** e = environ; *e != nullptr; ++e) env.push_back(*e);
+    for (char** e = environ; *e != nullptr; ++e)
+        if (!overridden(*e)) env.push_back(*e);
     for (const std::string& e : environment) env.push_back(const_cast<char*>(e.c_str()));
     env.push_back(nullptr);
 
@@ -127,7 +136,7 @@ ChildProcess::ChildProcess(EventLoop& loop, const std::vector<std::string>& argv
 ChildProcess::~ChildProcess() {
     exit_event_.reset();
     if (pid_ > 0) {
-        ::kill(pid_, SIGKILL);
+        ::kill(-pid_, SIGKILL);  // its process group: helpers it started go too
         ::waitpid(pid_, nullptr, 0);  // prompt after SIGKILL
     }
     if (pidfd_ >= 0) ::close(pidfd_);

@@ -20,11 +20,12 @@ public:
     // command wrote to stdout and stderr.
     using Done = std::function<void(int status, const std::string& output)>;
 
-    // Starts argv[0] (searched in PATH) with `environment` added to ours.
+    // Starts argv[0] (searched in PATH), in a process group of its own, with
+    // `environment` (NAME=value) added to ours, replacing the same names.
     // Throws std::runtime_error when it cannot be started.
     ChildProcess(EventLoop& loop, const std::vector<std::string>& argv, const std::vector<std::string>& environment,
                  const std::string& input, Done done);
-    // A command still running is killed (SIGKILL) and reaped.
+    // A command still running is killed (SIGKILL to its process group) and reaped.
     ~ChildProcess();
     ChildProcess(const ChildProcess&) = delete;
     ChildProcess& operator=(const ChildProcess&) = delete;

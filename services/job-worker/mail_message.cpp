@@ -59,6 +59,8 @@ std::optional<std::string> mail_message_problem(const MailMessage& m) {
     if (has_line_break(m.from) || has_line_break(m.to) || has_line_break(m.to_name) || has_line_break(m.subject))
         return "a header (from, to, name or subject) contains a line break";
     if (m.to.find_first_of("<>\",; ") != std::string::npos) return "to must be one plain address";
+    // Kept short so that no header line nears RFC 5322's 998 bytes.
+    if (m.to_name.size() > 256 || m.subject.size() > 256) return "name and subject are limited to 256 bytes";
     std::size_t start = 0;
     while (start <= m.body.size()) {
         std::size_t end = m.body.find('\n', start);
@@ -73,17 +75,19 @@ std::string new_message_id(const std::string& from) { return "<" + new_request_i
 
 std::string header_text(std::string_view text) {
     if (printable_ascii(text)) return std::string(text);
-    // Words of at most 45 input bytes (60 of base64), never splitting a character.
+    // Words of at most 39 input bytes (52 of base64, 64 with the wrapping), so
+    // that even "Subject: " and a word stay within RFC 2047's 76 characters;
+    // never splitting a character.
     std::string out;
     std::size_t i = 0;
     while (i < text.size()) {
         std::size_t n = 0;
         while (i + n < text.size()) {
             std::size_t len = utf8_length(static_cast<unsigned char>(text[i + n]));
-            if (n + len > 45) break;
+            if (n + len > 39) break;
             n += len;
         }
-        if (n == 0) n = std::min<std::size_t>(text.size() - i, 45);
+        if (n == 0) n = std::min<std::size_t>(text.size() - i, 39);
         if (!out.empty()) out += "\n ";
         out += "=?UTF-8?B?" + base64(text.substr(i, n)) + "?=";
         i += n;
