@@ -8,6 +8,10 @@ namespace usersuite {
 
 namespace {
 
+// Header text longer than this is written as encoded words, which fold, so
+// that no line nears RFC 5322's limit of 998 bytes.
+constexpr std::size_t kPlainHeaderLimit = 200;
+
 bool printable_ascii(std::string_view s) {
     return std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
 }
@@ -35,7 +39,7 @@ std::string base64(std::string_view in) {
 std::size_t utf8_length(unsigned char c) { return c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1; }
 
 std::string quoted_name(std::string_view name) {
-    if (!printable_ascii(name)) return header_text(name);
+    if (!printable_ascii(name) || name.size() > kPlainHeaderLimit) return header_text(name);
     std::string q = "\"";
     for (char c : name) {
         if (c == '"' || c == '\\') q += '\\';
@@ -59,8 +63,8 @@ std::optional<std::string> mail_message_problem(const MailMessage& m) {
     if (has_line_break(m.from) || has_line_break(m.to) || has_line_break(m.to_name) || has_line_break(m.subject))
         return "a header (from, to, name or subject) contains a line break";
     if (m.to.find_first_of("<>\",; ") != std::string::npos) return "to must be one plain address";
-    // Kept short so that no header line nears RFC 5322's 998 bytes.
-    if (m.to_name.size() > 256 || m.subject.size() > 256) return "name and subject are limited to 256 bytes";
+    if (m.to_name.size() > 1000 || m.subject.size() > 1000) return "name and subject are limited to 1000 bytes";
+    if (!printable_ascii(m.from)) return "MAIL_FROM must be printable ASCII";
     std::size_t start = 0;
     while (start <= m.body.size()) {
         std::size_t end = m.body.find('\n', start);
@@ -74,7 +78,8 @@ std::optional<std::string> mail_message_problem(const MailMessage& m) {
 std::string new_message_id(const std::string& from) { return "<" + new_request_id() + "@" + domain_of(from) + ">"; }
 
 std::string header_text(std::string_view text) {
-    if (printable_ascii(text)) return std::string(text);
+    // Long text is encoded too, since encoded words fold onto several lines.
+    if (printable_ascii(text) && text.size() <= kPlainHeaderLimit) return std::string(text);
     // Words of at most 39 input bytes (52 of base64, 64 with the wrapping), so
     // that even "Subject: " and a word stay within RFC 2047's 76 characters;
     // never splitting a character.

@@ -26,8 +26,8 @@ std::string new_message_id(const std::string& from);
 
 std::string compose_mail(const MailMessage& m, std::time_t date, const std::string& message_id);
 
-// Text for a header: as is when printable ASCII, else one or more
-// =?UTF-8?B?...?= words.
+// Text for a header: as is when printable ASCII of at most 200 bytes, else
+// =?UTF-8?B?...?= words, one per line after the first.
 std::string header_text(std::string_view text);
 
 }  // namespace usersuite

@@ -181,9 +181,9 @@ void Worker::send_report(std::uint64_t key) {
                           if (counted)
                               log_.info(rid, head + "finished in " + took);
                           else
-                              log_.warning(rid, head + "finished in " + took +
-                                                    ", but this worker had been counted dead and the job handed on: "
-                                                    "the result is dropped");
+                              log_.warning(rid, head + "finished in " + took + ", but the job is no longer this "
+                                                    "worker's (handed on after it was counted dead, or its record "
+                                                    "is gone): the result is dropped");
                           on_reported(key, false);
                       });
         return;
@@ -204,7 +204,8 @@ void Worker::send_report(std::uint64_t key) {
                         case FailOutcome::retry_scheduled: log_.warning(rid, line + "; retry in " + format_s(retry_in)); break;
                         case FailOutcome::failed_for_good: log_.error(rid, line + "; moved to the failed registry"); break;
                         case FailOutcome::not_owner:
-                            log_.warning(rid, line + "; this worker had been counted dead and the job handed on");
+                            log_.warning(rid, line + "; the job is no longer this worker's (handed on after it "
+                                                     "was counted dead, or its record is gone)");
                             break;
                     }
                     on_reported(key, false);

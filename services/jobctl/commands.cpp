@@ -235,6 +235,7 @@ int cmd_failed(EventLoop& loop, JobQueue& queue, const Options& o) {
 int cmd_requeue(EventLoop& loop, JobQueue& queue, const Options& o) {
     if (o.all != o.args.empty() || o.args.size() > 1) throw UsageError("requeue takes one job ID, or --all");
     std::string id = o.all ? "" : o.args[0];
+    if (!o.all && id.empty()) throw UsageError("requeue takes a job ID, not an empty one");
     Waiter waiter(loop);
     int rc = 0;
     queue.requeue(id, [&](std::int64_t n, const std::string& error) {

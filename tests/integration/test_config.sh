@@ -95,12 +95,15 @@ SEED
 	assert_eq "configuration OK" "$(cat "$scratch/out")"
 }
 
+# Every program's --help: together they list every key of the table.
+all_help() {
+	local prog
+	for prog in users-api auth-api job-worker jobctl migrate; do "$bin/$prog" --help; done
+}
+
 # Keys and defaults: the table (via --help), etc/usersuite.env and the man page.
 test_docs_and_sample_agree_with_the_key_table() {
-	"$bin/users-api" --help >"$scratch/h1"
-	"$bin/auth-api" --help >"$scratch/h2"
-	"$bin/migrate" --help >"$scratch/h3"
-	cat "$scratch/h1" "$scratch/h2" "$scratch/h3" | sed -n 's/^  \([A-Z_][A-Z0-9_]*\) (\(.*\))$/\1 \2/p' | sort -u >"$scratch/table"
+	all_help | sed -n 's/^  \([A-Z_][A-Z0-9_]*\) (\(.*\))$/\1 \2/p' | sort -u >"$scratch/table"
 	cut -d' ' -f1 "$scratch/table" | sort -u >"$scratch/table.keys"
 	grep -oE '^[A-Z_][A-Z0-9_]*=' "$repo/etc/usersuite.env" | tr -d = | sort -u >"$scratch/sample.keys"
 	diff -u "$scratch/table.keys" "$scratch/sample.keys" >"$scratch/d1" ||
@@ -125,10 +128,7 @@ test_docs_and_sample_agree_with_the_key_table() {
 }
 
 test_readme_table_agrees_with_the_key_table() {
-	"$bin/users-api" --help >"$scratch/h1"
-	"$bin/auth-api" --help >"$scratch/h2"
-	"$bin/migrate" --help >"$scratch/h3"
-	cat "$scratch/h1" "$scratch/h2" "$scratch/h3" | sed -n 's/^  \([A-Z_][A-Z0-9_]*\) (\(.*\))$/\1 \2/p' |
+	all_help | sed -n 's/^  \([A-Z_][A-Z0-9_]*\) (\(.*\))$/\1 \2/p' |
 		sed -e 's/ default "\(.*\)"$/ \1/' -e 's/ required$/ *required*/' | sort -u >"$scratch/table"
 	# README rows: | `KEY` | `default` or (empty) or *required* | meaning |
 	sed -n 's/^| `\([A-Z_][A-Z0-9_]*\)` | \([^|]*\) |.*/\1 \2/p' "$repo/README.md" |
@@ -143,7 +143,7 @@ test_man_pages_lint_clean() {
 		out=$(mandoc -Tlint -W warning "$page" 2>&1) || true
 		[[ -z $out ]] || fail "mandoc -Tlint $page: $out"
 	done
-	for prog in users-api auth-api migrate; do
+	for prog in users-api auth-api job-worker jobctl migrate; do
 		[[ -f $repo/man/$prog.8 ]] || fail "no man page for $prog"
 	done
 }

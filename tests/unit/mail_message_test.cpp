@@ -276,18 +276,34 @@ TEST(MailCompose, NonAsciiSubjectRoundTripsThroughRfc2047) {
 }
 
 TEST(MailCompose, LongHeadersAreRefusedAndTheLongestAcceptedFitInALine) {
-    // A name or subject over 256 bytes is refused; at 256 (with every byte
-    // needing an escape) no header line nears RFC 5322's 998 bytes.
+    // A name or subject over 1000 bytes is refused; up to that, long text is
+    // folded into encoded words, and no line nears RFC 5322's 998 bytes.
     MailMessage m = message();
-    m.subject = std::string(257, 's');
+    m.subject = std::string(1001, 's');
     EXPECT_TRUE(mail_message_problem(m).has_value());
-    m.subject = std::string(256, 's');
-    m.to_name = std::string(257, 'n');
+    m.subject = std::string(1000, 's');
+    m.to_name = std::string(1001, 'n');
     EXPECT_TRUE(mail_message_problem(m).has_value());
-    m.to_name = std::string(256, '"');
+    m.to_name = std::string(1000, '"');
     ASSERT_FALSE(mail_message_problem(m).has_value()) << "the message is accepted";
-    for (const std::string& line : split(compose_mail(m, kDate, kId), "\n"))
-        EXPECT_LE(line.size(), 998u) << line.substr(0, 40) << "...";
+    std::string text = compose_mail(m, kDate, kId);
+    for (const std::string& line : split(text, "\n")) EXPECT_LE(line.size(), 78u) << line.substr(0, 40) << "...";
+    EXPECT_EQ(decode_header_text(header(parse(text), "Subject")), m.subject);
+}
+
+TEST(MailCompose, ShortAsciiHeadersStayPlain) {
+    MailMessage m = message();
+    m.subject = std::string(200, 's');
+    m.to_name = "Ann";
+    std::string text = compose_mail(m, kDate, kId);
+    EXPECT_NE(text.find("Subject: " + m.subject + "\n"), std::string::npos);
+    EXPECT_NE(text.find("To: \"Ann\" <"), std::string::npos);
+}
+
+TEST(MailMessageProblem, RejectsANonAsciiFrom) {
+    MailMessage m = message();
+    m.from = "J\xc3\xb6rg <noreply@example.com>";
+    EXPECT_TRUE(mail_message_problem(m).has_value());
 }
 
 // ---- header_text

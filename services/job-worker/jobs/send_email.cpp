@@ -50,7 +50,7 @@ JobHandler send_email_job(EventLoop& loop, const Config& config) {
     if (command.empty()) throw ConfigError("SENDMAIL_COMMAND", "must name a command");
     std::string from = config.str("MAIL_FROM");
     if (mail_message_problem(MailMessage{from, "a@b", "", "", ""}))
-        throw ConfigError("MAIL_FROM", "must be one line, e.g. \"User Suite <noreply@example.com>\"");
+        throw ConfigError("MAIL_FROM", "must be one line of printable ASCII, e.g. \"User Suite <noreply@example.com>\"");
     std::vector<std::string> env;
     if (!config.str("MAIL_SPOOL_DIR").empty()) env.push_back("MAIL_SPOOL_DIR=" + config.str("MAIL_SPOOL_DIR"));
 
