@@ -105,6 +105,8 @@ constexpr const char* kFailScript = JOBS_PRELUDE
     "  local at = now + tonumber(ARGV[6]) "
     "  redis.call('HSET', key, 'status', 'scheduled', 'error', ARGV[4], 'run_at', at, 'token', '') "
     "  redis.call('ZADD', P .. 'scheduled', at, ARGV[2]) "
+    // An idle worker, maybe this one, learns the retry's due time.
+    "  wake(1) "
     "  return 2 "
     "end "
     "to_failed(ARGV[2], ARGV[4], ARGV[7]) "
