@@ -6,6 +6,8 @@ DESTDIR    ?=
 SYSCONFDIR ?= $(PREFIX)/etc/usersuite
 SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
+DATADIR    ?= $(PREFIX)/share/usersuite
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
 VERSION    := 0.1.0
 
 BUILD    := build
@@ -29,7 +31,7 @@ UNIT_OBJ     := $(UNIT_SRC:%.cpp=$(BUILD)/%.o)
 UNIT_BIN     := $(BUILD)/unit-tests
 MAN_PAGES    := $(wildcard man/*.[1-8])
 
-.PHONY: all deps run test unit-test integration-test bench install clean lint-man
+.PHONY: all deps run test unit-test integration-test bench install install-strip clean lint-man
 BENCH_BINS   := $(BUILD)/bcrypt-time
 
 all: $(PROGRAM_BINS) $(UNIT_BIN) $(BENCH_BINS)
@@ -104,18 +106,12 @@ lint-man:
 	@for p in $(MAN_PAGES); do mandoc -Tlint -W warning $$p || exit 1; done
 
 install: $(PROGRAM_BINS)
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)
-	install -m 755 $(PROGRAM_BINS) $(DESTDIR)$(SBINDIR)/
-	for p in $(MAN_PAGES); do \
-	  s=$${p##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
-	  sed -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $$p > $(DESTDIR)$(MANDIR)/man$$s/$${p##*/}; \
-	done
-	@# An operator's edited config is never overwritten: new versions land beside it.
-	for f in etc/usersuite.env; do \
-	  d=$(DESTDIR)$(SYSCONFDIR)/$${f#etc/}; \
-	  if [ -e $$d ] && ! cmp -s $$f $$d; then install -m 644 $$f $$d.new; \
-	  else install -m 644 $$f $$d; fi; \
-	done
+	@DESTDIR='$(DESTDIR)' PREFIX='$(PREFIX)' SYSCONFDIR='$(SYSCONFDIR)' SBINDIR='$(SBINDIR)' MANDIR='$(MANDIR)' \
+	  DATADIR='$(DATADIR)' UNITDIR='$(UNITDIR)' BUILD='$(BUILD)' STRIP='$(STRIP)' scripts/install-tree
+
+# The same with the programs stripped of their debugging symbols.
+install-strip:
+	@$(MAKE) --no-print-directory install STRIP=1
 
 clean:
 	rm -rf $(BUILD)
