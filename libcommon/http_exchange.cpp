@@ -94,6 +94,10 @@ void Exchange::reply_json(int status, const Json& body, const HeaderList& extra)
 
 void Exchange::reply_json_text(int status, const std::string& json_text) { send(status, &json_text, {}); }
 
+void Exchange::reply_text(int status, const char* content_type, const std::string& text) {
+    send(status, &text, {}, content_type);
+}
+
 void Exchange::reply_empty(int status, const HeaderList& extra) { send(status, nullptr, extra); }
 
 void Exchange::fail(const HttpError& error) {
@@ -119,11 +123,11 @@ void Exchange::fail_current_exception() {
     }
 }
 
-void Exchange::send(int status, const std::string* body, const HeaderList& extra) {
+void Exchange::send(int status, const std::string* body, const HeaderList& extra, const char* content_type) {
     if (req_ == nullptr) return;
     evhttp_request* req = std::exchange(req_, nullptr);
     evkeyvalq* out = evhttp_request_get_output_headers(req);
-    if (body != nullptr) evhttp_add_header(out, "Content-Type", "application/json");
+    if (body != nullptr) evhttp_add_header(out, "Content-Type", content_type);
     evhttp_add_header(out, "X-Request-ID", request_id_.c_str());
     evhttp_add_header(out, "X-Process-Time", format_seconds(std::chrono::steady_clock::now() - started_).c_str());
 

@@ -46,6 +46,8 @@ public:
     void reply_json(int status, const Json& body, const HeaderList& extra = {});
     // For bodies that never change, serialised once at start.
     void reply_json_text(int status, const std::string& json_text);
+    // Another type, for the documentation pages (text/html; charset=utf-8).
+    void reply_text(int status, const char* content_type, const std::string& text);
     void reply_empty(int status, const HeaderList& extra = {});
     void fail(const HttpError& error);
     // Maps any exception to a reply: HttpError as itself, anything else a
@@ -68,7 +70,8 @@ public:
 
 private:
     friend class HttpServer;
-    void send(int status, const std::string* body, const HeaderList& extra);
+    void send(int status, const std::string* body, const HeaderList& extra,
+              const char* content_type = "application/json");
     void detach() { req_ = nullptr; }
 
     HttpServer& server_;

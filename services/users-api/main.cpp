@@ -15,7 +15,8 @@ using namespace usersuite;
 
 namespace {
 const DaemonInfo kInfo = {"users-api", kUsersApi, "USERS_API_LISTEN",
-                          "users-api serves /api/v1/users, /, /health and /api/v1/hello of the user suite's HTTP API."};
+                          "users-api serves /api/v1/users, /, /health, /api/v1/hello and the API documentation (/openapi.json, "
+                          "/docs, /redoc) of the user suite's HTTP API."};
 }
 
 int main(int argc, char** argv) {
@@ -44,6 +45,9 @@ int main(int argc, char** argv) {
         Router& routes = http.router();
         users_api::Services services{accounts.users, cache, accounts.passwords, accounts.tokens};
         users_api::add_root_route(routes, config.str("PROJECT_NAME"));
+        users_api::add_openapi_route(routes, users_api::openapi_document(config.str("PROJECT_NAME"), config.str("VERSION"),
+                                                                         config.str("DESCRIPTION")));
+        users_api::add_docs_routes(routes, config.str("PROJECT_NAME"));
         add_health_route(routes, db, redis, std::chrono::milliseconds(config.integer("HEALTH_TIMEOUT_MS")));
         users_api::add_hello_routes(routes);
         users_api::add_users_routes(routes, services);
