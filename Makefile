@@ -32,11 +32,15 @@ UNIT_BIN     := $(BUILD)/unit-tests
 MAN_PAGES    := $(wildcard man/*.[1-8])
 
 .PHONY: all deps run test unit-test integration-test bench install install-strip clean lint-man
-BENCH_BINS   := $(BUILD)/bcrypt-time
+BENCH_BINS   := $(BUILD)/bcrypt-time $(BUILD)/job-pace
 
 all: $(PROGRAM_BINS) $(UNIT_BIN) $(BENCH_BINS)
 
 $(BUILD)/bcrypt-time: $(BUILD)/tests/bench/bcrypt_time.o $(LIBCOMMON)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/job-pace: $(BUILD)/tests/bench/job_pace.o $(LIBCOMMON)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ $(PKG_LIBS)
 
