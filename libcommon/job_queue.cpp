@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "libcommon/redis_client.hpp"
+#include "libcommon/redis_script.hpp"
 #include "libcommon/request_id.hpp"
 
 namespace usersuite {
@@ -32,7 +33,7 @@ namespace {
     "end "
 
 // ARGV: id type args queue request_id delay_ms
-constexpr const char* kEnqueueScript = JOBS_PRELUDE
+const RedisScript kEnqueueScript{JOBS_PRELUDE
     "local key = P .. 'job:' .. ARGV[1] "
     "if redis.call('EXISTS', key) == 1 then return redis.error_reply('job ' .. ARGV[1] .. ' exists') end "
     "local delay = tonumber(ARGV[6]) "
@@ -47,13 +48,13 @@ constexpr const char* kEnqueueScript = JOBS_PRELUDE
     "end "
     // A delayed job wakes an idle worker too, so that it learns the new due time.
     "wake(1) "
-    "return ARGV[1]";
+    "return ARGV[1]"};
 
 // ARGV: worker token. Promotes due scheduled jobs, then takes the head of
 // the first non-empty queue into the worker's list. Returns the job as
 // {id type args queue request_id attempts enqueued_at started_at}, or the
 // milliseconds until the next scheduled job (-1: none).
-constexpr const char* kFetchScript = JOBS_PRELUDE
+const RedisScript kFetchScript{JOBS_PRELUDE
     "redis.call('ZADD', P .. 'workers', now, ARGV[1]) "
     "local due = redis.call('ZRANGEBYSCORE', P .. 'scheduled', '-inf', now, 'LIMIT', 0, 100) "
     "for _, id in ipairs(due) do "
@@ -81,22 +82,22 @@ constexpr const char* kFetchScript = JOBS_PRELUDE
     "end "
     "local nxt = redis.call('ZRANGE', P .. 'scheduled', 0, 0, 'WITHSCORES') "
     "if nxt[1] then return math.max(0, tonumber(nxt[2]) - now) end "
-    "return -1";
+    "return -1"};
 
 // ARGV: worker id token result result_ttl. 1 when counted, 0 when the token
 // no longer owns the job.
-constexpr const char* kFinishScript = JOBS_PRELUDE
+const RedisScript kFinishScript{JOBS_PRELUDE
     "local key = P .. 'job:' .. ARGV[2] "
     "if redis.call('HGET', key, 'token') ~= ARGV[3] then return 0 end "
     "redis.call('HSET', key, 'status', 'finished', 'ended_at', now, 'result', ARGV[4], 'token', '') "
     "redis.call('HDEL', key, 'error') "
     "redis.call('EXPIRE', key, ARGV[5]) "
     "redis.call('LREM', P .. 'worker:' .. ARGV[1] .. ':jobs', 1, ARGV[2]) "
-    "return 1";
+    "return 1"};
 
 // ARGV: worker id token error max_attempts retry_delay_ms failed_ttl.
 // 2: a retry is scheduled; 1: failed for good; 0: not the owner.
-constexpr const char* kFailScript = JOBS_PRELUDE
+const RedisScript kFailScript{JOBS_PRELUDE
     "local key = P .. 'job:' .. ARGV[2] "
     "if redis.call('HGET', key, 'token') ~= ARGV[3] then return 0 end "
     "redis.call('LREM', P .. 'worker:' .. ARGV[1] .. ':jobs', 1, ARGV[2]) "
@@ -110,12 +111,12 @@ constexpr const char* kFailScript = JOBS_PRELUDE
     "  return 2 "
     "end "
     "to_failed(ARGV[2], ARGV[4], ARGV[7]) "
-    "return 1";
+    "return 1"};
 
-constexpr const char* kHeartbeatScript = JOBS_PRELUDE "return redis.call('ZADD', P .. 'workers', now, ARGV[1])";
+const RedisScript kHeartbeatScript{JOBS_PRELUDE "return redis.call('ZADD', P .. 'workers', now, ARGV[1])"};
 
 // ARGV: worker_timeout_ms max_attempts failed_ttl. Returns {requeued failed dead}.
-constexpr const char* kReapScript = JOBS_PRELUDE
+const RedisScript kReapScript{JOBS_PRELUDE
     "local dead = redis.call('ZRANGEBYSCORE', P .. 'workers', '-inf', now - tonumber(ARGV[1])) "
     "local requeued, failed = 0, 0 "
     "for _, w in ipairs(dead) do "
@@ -142,11 +143,11 @@ constexpr const char* kReapScript = JOBS_PRELUDE
     "end "
     "redis.call('ZREMRANGEBYSCORE', P .. 'failed', '-inf', now - tonumber(ARGV[3]) * 1000) "
     "if requeued > 0 then wake(requeued) end "
-    "return {requeued, failed, #dead}";
+    "return {requeued, failed, #dead}"};
 
 // ARGV: worker. The worker's unfinished jobs go back to the head of their
 // queue, in the order it took them; the interrupted run is not counted.
-constexpr const char* kGiveBackScript = JOBS_PRELUDE
+const RedisScript kGiveBackScript{JOBS_PRELUDE
     "local list = P .. 'worker:' .. ARGV[1] .. ':jobs' "
     "local ids = redis.call('LRANGE', list, 0, -1) "
     "local n = 0 "
@@ -163,10 +164,10 @@ constexpr const char* kGiveBackScript = JOBS_PRELUDE
     "redis.call('DEL', list) "
     "redis.call('ZREM', P .. 'workers', ARGV[1]) "
     "if n > 0 then wake(n) end "
-    "return n";
+    "return n"};
 
 // ARGV: worker_timeout_ms. {high default low scheduled started failed workers}
-constexpr const char* kStatsScript = JOBS_PRELUDE
+const RedisScript kStatsScript{JOBS_PRELUDE
     "local started = 0 "
     "for _, w in ipairs(redis.call('ZRANGE', P .. 'workers', 0, -1)) do "
     "  started = started + redis.call('LLEN', P .. 'worker:' .. w .. ':jobs') "
@@ -174,19 +175,19 @@ constexpr const char* kStatsScript = JOBS_PRELUDE
     "return {redis.call('LLEN', P .. 'queue:high'), redis.call('LLEN', P .. 'queue:default'), "
     "  redis.call('LLEN', P .. 'queue:low'), redis.call('ZCARD', P .. 'scheduled'), started, "
     "  redis.call('ZCARD', P .. 'failed'), "
-    "  redis.call('ZCOUNT', P .. 'workers', now - tonumber(ARGV[1]), '+inf')}";
+    "  redis.call('ZCOUNT', P .. 'workers', now - tonumber(ARGV[1]), '+inf')}"};
 
 // Every failed job's fields, oldest failure first, at most 10000.
-constexpr const char* kFailedScript = JOBS_PRELUDE
+const RedisScript kFailedScript{JOBS_PRELUDE
     "local out = {} "
     "for _, id in ipairs(redis.call('ZRANGE', P .. 'failed', 0, 9999)) do "
     "  local h = redis.call('HGETALL', P .. 'job:' .. id) "
     "  if #h > 0 then table.insert(out, h) end "
     "end "
-    "return out";
+    "return out"};
 
 // ARGV: id, or '' for every failed job. Returns how many were requeued.
-constexpr const char* kRequeueScript = JOBS_PRELUDE
+const RedisScript kRequeueScript{JOBS_PRELUDE
     "local ids = {ARGV[1]} "
     "if ARGV[1] == '' then ids = redis.call('ZRANGE', P .. 'failed', 0, -1) end "
     "local n = 0 "
@@ -202,10 +203,10 @@ constexpr const char* kRequeueScript = JOBS_PRELUDE
     "  end "
     "end "
     "if n > 0 then wake(n) end "
-    "return n";
+    "return n"};
 
 // ARGV: a queue name, 'scheduled' or 'failed'. Returns how many jobs were deleted.
-constexpr const char* kPurgeScript = JOBS_PRELUDE
+const RedisScript kPurgeScript{JOBS_PRELUDE
     "local ids "
     "local key "
     "if ARGV[1] == 'scheduled' or ARGV[1] == 'failed' then "
@@ -217,7 +218,7 @@ constexpr const char* kPurgeScript = JOBS_PRELUDE
     "end "
     "for _, id in ipairs(ids) do redis.call('DEL', P .. 'job:' .. id) end "
     "redis.call('DEL', key) "
-    "return #ids";
+    "return #ids"};
 
 std::string reply_string(const redisReply* r) {
     return r != nullptr && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS) ? std::string(r->str, r->len)
@@ -241,11 +242,6 @@ JobRecord record_of(const redisReply* flat) {
     return rec;
 }
 
-std::vector<std::string> eval_args(const char* script, std::vector<std::string> argv) {
-    std::vector<std::string> args = {"EVAL", script, "0"};
-    args.insert(args.end(), std::make_move_iterator(argv.begin()), std::make_move_iterator(argv.end()));
-    return args;
-}
 
 std::string ms(std::chrono::milliseconds d) { return std::to_string(d.count()); }
 
@@ -285,8 +281,8 @@ std::string JobQueue::new_worker_id() {
 }
 
 void JobQueue::enqueue(const NewJob& job, std::function<void(const std::string&, const std::string&)> cb) {
-    redis_.command(eval_args(kEnqueueScript, {new_request_id(), job.type, job.args, job.queue, job.request_id,
-                                              ms(job.delay)}),
+    kEnqueueScript.run(redis_, {}, {new_request_id(), job.type, job.args, job.queue, job.request_id,
+                                              ms(job.delay)},
                    timeout_, [cb = std::move(cb)](const redisReply* reply, const std::string& error) {
                        std::string why = reply_error(reply, error, REDIS_REPLY_STRING);
                        cb(why.empty() ? reply_string(reply) : "", why);
@@ -295,7 +291,7 @@ void JobQueue::enqueue(const NewJob& job, std::function<void(const std::string&,
 
 void JobQueue::fetch(const std::string& worker, FetchCallback cb) {
     std::string token = new_request_id();
-    redis_.command(eval_args(kFetchScript, {worker, token}), timeout_,
+    kFetchScript.run(redis_, {}, {worker, token}, timeout_,
                    [cb = std::move(cb), token](const redisReply* reply, const std::string& error) {
                        if (error.empty() && reply->type == REDIS_REPLY_INTEGER) {
                            cb(std::nullopt, reply->integer, "");
@@ -323,8 +319,8 @@ void JobQueue::fetch(const std::string& worker, FetchCallback cb) {
 
 void JobQueue::finish(const std::string& worker, const Job& job, const std::string& result_json,
                       const WorkerPolicy& policy, std::function<void(bool, const std::string&)> cb) {
-    redis_.command(eval_args(kFinishScript, {worker, job.id, job.token, result_json,
-                                             std::to_string(policy.result_ttl.count())}),
+    kFinishScript.run(redis_, {}, {worker, job.id, job.token, result_json,
+                                             std::to_string(policy.result_ttl.count())},
                    timeout_, [cb = std::move(cb)](const redisReply* reply, const std::string& error) {
                        std::string why = reply_error(reply, error, REDIS_REPLY_INTEGER);
                        cb(why.empty() && reply->integer == 1, why);
@@ -335,8 +331,8 @@ void JobQueue::fail(const std::string& worker, const Job& job, const std::string
                     const WorkerPolicy& policy, double jitter,
                     std::function<void(FailOutcome, std::chrono::milliseconds, const std::string&)> cb) {
     auto delay = job_retry_delay(job.attempts, policy.retry_delay, policy.retry_max_delay, jitter);
-    redis_.command(eval_args(kFailScript, {worker, job.id, job.token, why_failed, std::to_string(policy.max_attempts),
-                                           ms(delay), std::to_string(policy.failed_ttl.count())}),
+    kFailScript.run(redis_, {}, {worker, job.id, job.token, why_failed, std::to_string(policy.max_attempts),
+                                           ms(delay), std::to_string(policy.failed_ttl.count())},
                    timeout_, [cb = std::move(cb), delay](const redisReply* reply, const std::string& error) {
                        std::string why = reply_error(reply, error, REDIS_REPLY_INTEGER);
                        if (!why.empty()) {
@@ -351,15 +347,15 @@ void JobQueue::fail(const std::string& worker, const Job& job, const std::string
 }
 
 void JobQueue::heartbeat(const std::string& worker, std::function<void(const std::string&)> cb) {
-    redis_.command(eval_args(kHeartbeatScript, {worker}), timeout_,
+    kHeartbeatScript.run(redis_, {}, {worker}, timeout_,
                    [cb = std::move(cb)](const redisReply* reply, const std::string& error) {
                        cb(reply_error(reply, error, REDIS_REPLY_INTEGER));
                    });
 }
 
 void JobQueue::reap(const WorkerPolicy& policy, std::function<void(ReapCounts, const std::string&)> cb) {
-    redis_.command(eval_args(kReapScript, {ms(policy.worker_timeout), std::to_string(policy.max_attempts),
-                                           std::to_string(policy.failed_ttl.count())}),
+    kReapScript.run(redis_, {}, {ms(policy.worker_timeout), std::to_string(policy.max_attempts),
+                                           std::to_string(policy.failed_ttl.count())},
                    timeout_, [cb = std::move(cb)](const redisReply* reply, const std::string& error) {
                        std::string why = reply_error(reply, error, REDIS_REPLY_ARRAY);
                        ReapCounts c;
@@ -373,7 +369,7 @@ void JobQueue::reap(const WorkerPolicy& policy, std::function<void(ReapCounts, c
 }
 
 void JobQueue::give_back(const std::string& worker, std::function<void(std::int64_t, const std::string&)> cb) {
-    redis_.command(eval_args(kGiveBackScript, {worker}), timeout_,
+    kGiveBackScript.run(redis_, {}, {worker}, timeout_,
                    [cb = std::move(cb)](const redisReply* reply, const std::string& error) {
                        std::string why = reply_error(reply, error, REDIS_REPLY_INTEGER);
                        cb(why.empty() ? reply->integer : 0, why);
@@ -381,7 +377,7 @@ void JobQueue::give_back(const std::string& worker, std::function<void(std::int6
 }
 
 void JobQueue::stats(std::chrono::milliseconds worker_timeout, std::function<void(QueueStats, const std::string&)> cb) {
-    redis_.command(eval_args(kStatsScript, {ms(worker_timeout)}), timeout_,
+    kStatsScript.run(redis_, {}, {ms(worker_timeout)}, timeout_,
                    [cb = std::move(cb)](const redisReply* reply, const std::string& error) {
                        std::string why = reply_error(reply, error, REDIS_REPLY_ARRAY);
                        QueueStats s;
@@ -410,7 +406,7 @@ void JobQueue::status(const std::string& id, std::function<void(std::optional<Jo
 }
 
 void JobQueue::failed(std::function<void(std::vector<JobRecord>, const std::string&)> cb) {
-    redis_.command(eval_args(kFailedScript, {}), timeout_,
+    kFailedScript.run(redis_, {}, {}, timeout_,
                    [cb = std::move(cb)](const redisReply* reply, const std::string& error) {
                        std::string why = reply_error(reply, error, REDIS_REPLY_ARRAY);
                        std::vector<JobRecord> out;
@@ -421,7 +417,7 @@ void JobQueue::failed(std::function<void(std::vector<JobRecord>, const std::stri
 }
 
 void JobQueue::requeue(const std::string& id, std::function<void(std::int64_t, const std::string&)> cb) {
-    redis_.command(eval_args(kRequeueScript, {id}), timeout_,
+    kRequeueScript.run(redis_, {}, {id}, timeout_,
                    [cb = std::move(cb)](const redisReply* reply, const std::string& error) {
                        std::string why = reply_error(reply, error, REDIS_REPLY_INTEGER);
                        cb(why.empty() ? reply->integer : 0, why);
@@ -429,7 +425,7 @@ void JobQueue::requeue(const std::string& id, std::function<void(std::int64_t, c
 }
 
 void JobQueue::purge(const std::string& name, std::function<void(std::int64_t, const std::string&)> cb) {
-    redis_.command(eval_args(kPurgeScript, {name}), timeout_,
+    kPurgeScript.run(redis_, {}, {name}, timeout_,
                    [cb = std::move(cb)](const redisReply* reply, const std::string& error) {
                        std::string why = reply_error(reply, error, REDIS_REPLY_INTEGER);
                        cb(why.empty() ? reply->integer : 0, why);

@@ -4,6 +4,7 @@
 
 #include "libcommon/log.hpp"
 #include "libcommon/redis_client.hpp"
+#include "libcommon/redis_script.hpp"
 #include "libcommon/request_id.hpp"
 
 namespace usersuite {
@@ -15,24 +16,24 @@ std::string gen_key(std::int64_t id) { return "usersuite:user:" + std::to_string
 
 // Stores ARGV[2] under KEYS[2] only while KEYS[1] (the generation) is still
 // ARGV[1]; the entry is prefixed by the generation it belongs to.
-constexpr const char* kFillScript =
+const RedisScript kFillScript{
     "if (redis.call('GET', KEYS[1]) or '') == ARGV[1] then "
     "return redis.call('SET', KEYS[2], ARGV[1] .. '\\n' .. ARGV[2], 'EX', ARGV[3]) end "
-    "return 0";
+    "return 0"};
 
 // Lock: count this writer in ("w:<writers>:<random>"), delete the entry,
 // and (re)start the lock's expiry. ARGV: lock ttl, random.
-constexpr const char* kLockScript =
+const RedisScript kLockScript{
     "local v = redis.call('GET', KEYS[1]) "
     "local n = 0 "
     "if v then n = tonumber(string.match(v, '^w:(%d+):')) or 0 end "
     "redis.call('SET', KEYS[1], 'w:' .. (n + 1) .. ':' .. ARGV[2], 'EX', ARGV[1]) "
     "redis.call('DEL', KEYS[2]) "
-    "return n + 1";
+    "return n + 1"};
 
 // Unlock: count this writer out; the last one out sets a new generation.
 // ARGV: generation ttl, random.
-constexpr const char* kUnlockScript =
+const RedisScript kUnlockScript{
     "local v = redis.call('GET', KEYS[1]) "
     "local n = v and tonumber(string.match(v, '^w:(%d+):')) "
     "if n and n > 1 then "
@@ -41,7 +42,7 @@ constexpr const char* kUnlockScript =
     "  redis.call('SET', KEYS[1], 'v:' .. ARGV[2], 'EX', ARGV[1]) "
     "end "
     "redis.call('DEL', KEYS[2]) "
-    "return n or 0";
+    "return n or 0"};
 
 bool is_lock(const std::string& gen) { return gen.rfind("w:", 0) == 0; }
 
@@ -86,8 +87,7 @@ void UserCache::read(std::int64_t id, ReadCallback cb) {
 }
 
 void UserCache::fill(std::int64_t id, const std::string& fill_token, const std::string& user_json) {
-    redis_.command({"EVAL", kFillScript, "2", gen_key(id), entry_key(id), fill_token, user_json,
-                    std::to_string(ttl_.count())},
+    kFillScript.run(redis_, {gen_key(id), entry_key(id)}, {fill_token, user_json, std::to_string(ttl_.count())},
                    timeout_, [](const redisReply*, const std::string&) {
                        // Best effort: a fill that does not happen is a later miss.
                    });
@@ -98,8 +98,7 @@ void UserCache::lock(std::int64_t id, std::function<void(bool)> cb) {
         cb(true);
         return;
     }
-    redis_.command({"EVAL", kLockScript, "2", gen_key(id), entry_key(id), std::to_string(lock_ttl_.count()),
-                    new_request_id()},
+    kLockScript.run(redis_, {gen_key(id), entry_key(id)}, {std::to_string(lock_ttl_.count()), new_request_id()},
                    timeout_, [cb = std::move(cb)](const redisReply* reply, const std::string& error) {
                        cb(error.empty() && reply->type == REDIS_REPLY_INTEGER);
                    });
@@ -108,8 +107,7 @@ void UserCache::lock(std::int64_t id, std::function<void(bool)> cb) {
 void UserCache::unlock(std::int64_t id) {
     if (!enabled()) return;
     // The new generation outlives any entry that could carry the old one.
-    redis_.command({"EVAL", kUnlockScript, "2", gen_key(id), entry_key(id), std::to_string(2 * ttl_.count() + 60),
-                    new_request_id()},
+    kUnlockScript.run(redis_, {gen_key(id), entry_key(id)}, {std::to_string(2 * ttl_.count() + 60), new_request_id()},
                    timeout_, [id](const redisReply* reply, const std::string& error) {
                        if (!error.empty() || reply->type != REDIS_REPLY_INTEGER)
                            Logger("cache").warning(kNoRequest, "could not unlock user " + std::to_string(id) +
