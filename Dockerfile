@@ -27,7 +27,8 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends libevent-2.1-7 libevent-pthreads-2.1-7 libpq5 \
       libhiredis0.14 libjansson4 libjwt0 libcrypt1 libssl3 postgresql-client-15 curl ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --system --no-create-home --shell /usr/sbin/nologin usersuite
+ && useradd --system --no-create-home --shell /usr/sbin/nologin usersuite \
+ && install -d -o usersuite -g usersuite /var/spool/usersuite/mail
 COPY --from=build /out/ /
 # Logs go to stderr only, where the container runtime collects them.
 ENV LOG_DIR= \

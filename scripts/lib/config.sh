@@ -25,3 +25,17 @@ default_config() {
 	done
 	echo /usr/local/etc/usersuite/usersuite.env
 }
+
+# split_pg_password URL: sets PG_URL to URL without its password and
+# exports the password as PGPASSWORD for libpq, so that it is not on a
+# command line that ps(1) shows every local user.
+split_pg_password() {
+	local re='^(postgres(ql)?://)([^:@/]*):([^@/]*)@(.*)$'
+	PG_URL=$1
+	if [[ $PG_URL =~ $re ]]; then
+		local pw=${BASH_REMATCH[4]}
+		PGPASSWORD=$(printf '%b' "${pw//%/\\x}")
+		export PGPASSWORD
+		PG_URL=${BASH_REMATCH[1]}${BASH_REMATCH[3]}@${BASH_REMATCH[5]}
+	fi
+}

@@ -19,6 +19,7 @@ test_install_tree_is_complete_and_filled_in() {
 	[[ -f $prefix/lib/systemd/system/usersuite-users-api@.service &&
 		-f $prefix/lib/systemd/system/usersuite-.service.d/hardening.conf ]] || fail "systemd units not installed"
 	[[ -f $prefix/etc/usersuite/logrotate.d/usersuite ]] || fail "logrotate file not installed"
+	assert_eq 640 "$(stat -c %a "$prefix/etc/usersuite/usersuite.env")" "mode of the installed usersuite.env"
 	assert_eq "MIGRATIONS_DIR=/usr/local/share/usersuite/sql/migrations" \
 		"$(grep '^MIGRATIONS_DIR=' "$prefix/etc/usersuite/usersuite.env")" "installed MIGRATIONS_DIR"
 	# Every placeholder is filled in.
@@ -67,16 +68,24 @@ test_installed_nginx_part_is_valid_for_a_system_nginx() {
 
 test_installed_systemd_units_verify() {
 	command -v systemd-analyze >/dev/null || fail "systemd-analyze is missing (package systemd)"
-	install_into PREFIX="$scratch/pfx"
-	(cd "$scratch/pfx/lib/systemd/system" && systemd-analyze verify usersuite.target usersuite-migrate.service \
+	local root=$scratch/root units=$scratch/units
+	install_into DESTDIR="$root"
+	# systemd-analyze checks that ExecStart's programs exist: point the
+	# units at the DESTDIR copies (a scratch PREFIX would rebuild build/).
+	mkdir -p "$units/usersuite-.service.d"
+	for f in "$root"/usr/local/lib/systemd/system/usersuite*.service "$root"/usr/local/lib/systemd/system/usersuite*.target; do
+		sed "s|/usr/local/sbin/|$root/usr/local/sbin/|g" "$f" >"$units/${f##*/}"
+	done
+	cp "$root/usr/local/lib/systemd/system/usersuite-.service.d/hardening.conf" "$units/usersuite-.service.d/"
+	(cd "$units" && systemd-analyze verify usersuite.target usersuite-migrate.service \
 		usersuite-users-api@1.service usersuite-auth-api.service usersuite-job-worker.service) >"$scratch/v" 2>&1 ||
 		fail "systemd-analyze verify: $(cat "$scratch/v")"
 	[[ ! -s $scratch/v ]] || fail "systemd-analyze verify warns: $(cat "$scratch/v")"
-	local f=$scratch/pfx/lib/systemd/system/usersuite-.service.d/hardening.conf key
+	local f=$units/usersuite-.service.d/hardening.conf key
 	for key in User=usersuite NoNewPrivileges=yes ProtectSystem=strict; do
 		grep -qx "$key" "$f" || fail "hardening lacks $key"
 	done
-	grep -q '^Restart=on-failure$' "$scratch/pfx/lib/systemd/system/usersuite-auth-api.service" || fail "no restart on failure"
+	grep -q '^Restart=on-failure$' "$units/usersuite-auth-api.service" || fail "no restart on failure"
 }
 
 test_healthcheck_script() {

@@ -33,7 +33,7 @@ std::string swagger_ui_page(const std::string& title) {
            "<script>\n"
            "window.ui = SwaggerUIBundle({url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true,\n"
            "  presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset],\n"
-           "  layout: 'BaseLayout', persistAuthorization: true});\n"
+           "  layout: 'BaseLayout'});\n"
            "</script>\n</body>\n</html>\n";
 }
 
