@@ -34,7 +34,9 @@ RedisScript::RedisScript(std::string text) : text_(std::move(text)) {
 
 void RedisScript::run(RedisClient& redis, std::vector<std::string> keys, std::vector<std::string> args,
                       std::chrono::milliseconds timeout, RedisClient::Callback cb) const {
-    redis.command(call("EVALSHA", sha1_, keys, args), timeout,
+    // Built before the callback takes keys and args: argument evaluation order is unspecified.
+    std::vector<std::string> evalsha = call("EVALSHA", sha1_, keys, args);
+    redis.command(evalsha, timeout,
                   [this, &redis, timeout, keys = std::move(keys), args = std::move(args), cb = std::move(cb)](
                       const redisReply* reply, const std::string& error) {
                       if (error.empty() && is_noscript(reply)) {

@@ -32,8 +32,7 @@ std::string swagger_ui_page(const std::string& title) {
            "<script src=\"/_assets/swagger-ui/swagger-ui-bundle.js\"></script>\n"
            "<script>\n"
            "window.ui = SwaggerUIBundle({url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true,\n"
-           "  presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset],\n"
-           "  layout: 'BaseLayout'});\n"
+           "  presets: [SwaggerUIBundle.presets.apis], layout: 'BaseLayout', validatorUrl: null});\n"
            "</script>\n</body>\n</html>\n";
 }
 
