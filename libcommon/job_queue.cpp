@@ -270,7 +270,12 @@ std::chrono::milliseconds job_retry_delay(int attempt, std::chrono::milliseconds
     return std::chrono::milliseconds(static_cast<std::int64_t>(d / 2 + d / 2 * std::clamp(jitter, 0.0, 1.0)));
 }
 
-JobQueue::JobQueue(RedisClient& redis, std::chrono::milliseconds timeout) : redis_(redis), timeout_(timeout) {}
+JobQueue::JobQueue(RedisClient& redis, std::chrono::milliseconds timeout) : redis_(redis), timeout_(timeout) {
+    for (const RedisScript* s : {&kEnqueueScript, &kFetchScript, &kFinishScript, &kFailScript, &kHeartbeatScript,
+                                 &kReapScript, &kGiveBackScript, &kStatsScript, &kFailedScript, &kRequeueScript,
+                                 &kPurgeScript})
+        s->load_on_connect(redis);
+}
 
 std::string JobQueue::wake_key() { return "usersuite:jobs:wake"; }
 

@@ -79,8 +79,20 @@ bool RedisClient::ensure_connected(std::string* error) {
                           endpoint_.password.data(), endpoint_.password.size());
     if (endpoint_.db != 0)
         redisAsyncCommand(ac_, &RedisClient::on_setup_reply, const_cast<char*>("SELECT"), "SELECT %d", endpoint_.db);
+    for (const auto& args : setup_commands_) {
+        std::vector<const char*> argv;
+        std::vector<size_t> argvlen;
+        for (const std::string& a : args) {
+            argv.push_back(a.data());
+            argvlen.push_back(a.size());
+        }
+        redisAsyncCommandArgv(ac_, &RedisClient::on_setup_reply, const_cast<char*>(args[0].c_str()),
+                              static_cast<int>(argv.size()), argv.data(), argvlen.data());
+    }
     return true;
 }
+
+void RedisClient::add_setup_command(std::vector<std::string> args) { setup_commands_.push_back(std::move(args)); }
 
 void RedisClient::command(const std::vector<std::string>& args, std::chrono::milliseconds timeout, Callback cb) {
     std::string error;

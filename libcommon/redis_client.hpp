@@ -47,6 +47,10 @@ public:
 
     void command(const std::vector<std::string>& args, std::chrono::milliseconds timeout, Callback cb);
 
+    // A command sent first on every new connection, after AUTH and SELECT
+    // and before any queued command (SCRIPT LOAD of the scripts used).
+    void add_setup_command(std::vector<std::string> args);
+
 private:
     struct Pending;
     bool ensure_connected(std::string* error);
@@ -62,6 +66,7 @@ private:
     bool destroying_ = false;
     std::string last_error_;
     std::map<Pending*, std::unique_ptr<Pending>> pending_;
+    std::vector<std::vector<std::string>> setup_commands_;
     Timer drop_timer_;  // frees a timed-out context outside hiredis callbacks
     Logger log_{"redis"};
 };

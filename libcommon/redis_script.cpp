@@ -32,6 +32,8 @@ RedisScript::RedisScript(std::string text) : text_(std::move(text)) {
     sha1_ = hex;
 }
 
+void RedisScript::load_on_connect(RedisClient& redis) const { redis.add_setup_command({"SCRIPT", "LOAD", text_}); }
+
 void RedisScript::run(RedisClient& redis, std::vector<std::string> keys, std::vector<std::string> args,
                       std::chrono::milliseconds timeout, RedisClient::Callback cb) const {
     // Built before the callback takes keys and args: argument evaluation order is unspecified.

@@ -1,7 +1,8 @@
 // A Lua script run by its SHA-1 (EVALSHA), so that Redis neither receives
-// nor hashes the script's text on every call; when Redis does not know it
-// yet (NOSCRIPT: first use, or after a restart or SCRIPT FLUSH) the call is
-// sent again with EVAL, which loads it.
+// nor hashes the script's text on every call. load_on_connect() makes each
+// new connection SCRIPT LOAD it before anything else, so that commands keep
+// their order; should Redis forget it anyway (SCRIPT FLUSH), NOSCRIPT makes
+// the call go again with EVAL, after commands sent since.
 #pragma once
 
 #include <chrono>
@@ -16,6 +17,7 @@ class RedisScript {
 public:
     explicit RedisScript(std::string text);
     const std::string& sha1() const { return sha1_; }
+    void load_on_connect(RedisClient& redis) const;
 
     // keys and args as EVAL takes them; cb as RedisClient::command's. The
     // script must outlive the call (scripts are constants).

@@ -54,7 +54,9 @@ std::chrono::seconds cache_lock_ttl(std::chrono::milliseconds statement_timeout)
 
 UserCache::UserCache(RedisClient& redis, std::chrono::seconds ttl, std::chrono::seconds lock_ttl,
                      std::chrono::milliseconds timeout)
-    : redis_(redis), ttl_(ttl), lock_ttl_(lock_ttl), timeout_(timeout) {}
+    : redis_(redis), ttl_(ttl), lock_ttl_(lock_ttl), timeout_(timeout) {
+    for (const RedisScript* s : {&kFillScript, &kLockScript, &kUnlockScript}) s->load_on_connect(redis);
+}
 
 void UserCache::read(std::int64_t id, ReadCallback cb) {
     if (!enabled()) {

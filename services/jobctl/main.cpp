@@ -4,6 +4,9 @@
 #include <getopt.h>
 
 #include <cmath>
+#include <algorithm>
+#include <ctime>
+#include <cstring>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -26,10 +29,11 @@ void print_help() {
     std::cout << kUsage << "\n\n"
               << "Queues jobs for job-worker and looks after the Redis job queues (high, default, low).\n\n"
                  "commands:\n"
-                 "  enqueue TYPE JSON [--queue Q] [--in SECONDS] [--count N]\n"
+                 "  enqueue TYPE JSON [--queue Q] [--in SECONDS | --at TIME] [--count N]\n"
                  "                     queue a job of TYPE (noop, send_email) with the JSON object as its\n"
                  "                     arguments, on Q (default: default), to run in SECONDS (may have a\n"
-                 "                     fraction); --count queues N alike; prints each job's id\n"
+                 "                     fraction) or at TIME (Unix seconds, or UTC as 2026-11-26T13:00:00Z);\n"
+                 "                     --count queues N alike; prints each job's id\n"
                  "  status ID          print a job: status, attempts, times, result or error\n"
                  "                     (exit 1 when there is no such job)\n"
                  "  stats              jobs in each queue, scheduled, started and failed; live workers\n"
@@ -69,6 +73,29 @@ std::chrono::milliseconds parse_delay(const char* text) {
     return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(s * 1000)));
 }
 
+// --at: Unix seconds, or an ISO 8601 UTC time (2026-11-26T13:00:00Z); the
+// delay from now, zero when the time has passed.
+std::chrono::milliseconds parse_time(const char* text) {
+    std::int64_t at_ms = 0;
+    char* end = nullptr;
+    double seconds = std::strtod(text, &end);
+    if (*text != '\0' && *end == '\0' && std::isfinite(seconds) && seconds >= 0) {
+        at_ms = static_cast<std::int64_t>(std::llround(seconds * 1000));
+    } else {
+        struct tm tm = {};
+        const char* rest = ::strptime(text, "%Y-%m-%dT%H:%M:%S", &tm);
+        if (rest == nullptr || (std::strcmp(rest, "Z") != 0 && std::strcmp(rest, "+00:00") != 0))
+            usage_error("--at takes Unix seconds or a UTC time such as 2026-11-26T13:00:00Z, not \"" +
+                        std::string(text) + "\"");
+        at_ms = static_cast<std::int64_t>(::timegm(&tm)) * 1000;
+    }
+    auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch()).count();
+    std::int64_t delay = std::max<std::int64_t>(0, at_ms - now_ms);
+    if (delay > 31536000000LL) usage_error("--at is more than a year away");
+    return std::chrono::milliseconds(delay);
+}
+
 using Command = int (*)(EventLoop&, JobQueue&, const Options&);
 const std::map<std::string, Command> kCommands = {{"enqueue", cmd_enqueue}, {"status", cmd_status},
                                                   {"stats", cmd_stats},     {"failed", cmd_failed},
@@ -77,12 +104,13 @@ const std::map<std::string, Command> kCommands = {{"enqueue", cmd_enqueue}, {"st
 }  // namespace
 
 int main(int argc, char** argv) {
-    enum { kJson = 256, kQueue, kIn, kCount, kAll };
+    enum { kJson = 256, kQueue, kIn, kAt, kCount, kAll };
     static const option longopts[] = {{"config", required_argument, nullptr, 'c'},
                                       {"set", required_argument, nullptr, 'o'},
                                       {"json", no_argument, nullptr, kJson},
                                       {"queue", required_argument, nullptr, kQueue},
                                       {"in", required_argument, nullptr, kIn},
+                                      {"at", required_argument, nullptr, kAt},
                                       {"count", required_argument, nullptr, kCount},
                                       {"all", no_argument, nullptr, kAll},
                                       {"help", no_argument, nullptr, 'h'},
@@ -114,7 +142,9 @@ int main(int argc, char** argv) {
                 if (!is_job_queue_name(o.queue)) usage_error("--queue takes high, default or low, not \"" + o.queue + "\"");
                 break;
             case kIn:
-                o.delay = parse_delay(optarg);
+            case kAt:
+                if (delay_given) usage_error("--in and --at go alone, not together or twice");
+                o.delay = c == kIn ? parse_delay(optarg) : parse_time(optarg);
                 delay_given = true;
                 break;
             case kCount:
@@ -133,7 +163,7 @@ int main(int argc, char** argv) {
     auto command = kCommands.find(name);
     if (command == kCommands.end()) usage_error("unknown command \"" + name + "\"");
     if ((queue_given || delay_given || count_given) && name != "enqueue")
-        usage_error("--queue, --in and --count go with enqueue");
+        usage_error("--queue, --in, --at and --count go with enqueue");
     if (o.all && name != "requeue") usage_error("--all goes with requeue");
     o.args.assign(argv + optind + 1, argv + argc);
 

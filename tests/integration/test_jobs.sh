@@ -288,6 +288,33 @@ test_jobs_delayed_job_runs_not_before_its_time_and_soon_after() {
 	assert_eq 1 "$(jobs_field "$late" attempts)" "attempts"
 }
 
+test_jobs_at_a_time_runs_then() {
+	stop_for_test job-worker
+	jobs_reset
+	jobs_worker w1
+	local at=$(($(date +%s) + 2)) iso
+	iso=$(date -u -d "@$((at + 1))" +%Y-%m-%dT%H:%M:%SZ)
+	jobs_enqueue noop '{}' --at "$at"
+	local by_seconds=$JOB
+	jobs_enqueue noop '{}' --at "$iso"
+	local by_iso=$JOB
+	assert_eq scheduled "$(jobs_status "$by_seconds")" "status of a job queued --at a later time"
+	# run_at is the given time, to the clock difference between here and Redis (same machine).
+	local due=$((at * 1000)) got
+	got=$(jobs_ms "$by_seconds" run_at)
+	((got >= due - 200 && got <= due + 200)) || fail "--at $at gave run_at $got"
+	got=$(jobs_ms "$by_iso" run_at)
+	((got >= due + 800 && got <= due + 1200)) || fail "--at $iso gave run_at $got"
+	wait_until 6 jobs_is finished "$by_seconds" "$by_iso" || fail "jobs queued --at a time did not run"
+	(($(jobs_ms "$by_seconds" started_at) >= $(jobs_ms "$by_seconds" run_at))) || fail "started before its time"
+	# A time already past queues at once; a bad time is a usage error.
+	jobs_enqueue noop '{}' --at 1
+	assert_match '^(queued|started|finished)$' "$(jobs_status "$JOB")" "status of a job queued --at a past time"
+	local rc=0
+	jobs_ctl enqueue noop '{}' --at tomorrow >/dev/null 2>&1 || rc=$?
+	assert_eq 2 "$rc" "exit status of --at tomorrow"
+}
+
 # ---- 5. SIGTERM
 
 test_jobs_sigterm_lets_the_running_job_finish_and_exits_0() {
