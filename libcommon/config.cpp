@@ -138,6 +138,13 @@ void print_config_keys(std::ostream& out, unsigned program) {
     }
 }
 
+bool add_override(Config::Sources& sources, const std::string& key_value) {
+    std::size_t eq = key_value.find('=');
+    if (eq == std::string::npos || eq == 0) return false;
+    sources.overrides.emplace_back(key_value.substr(0, eq), key_value.substr(eq + 1));
+    return true;
+}
+
 bool parse_bool(const std::string& text, bool* out) {
     static const char* yes[] = {"true", "1", "yes", "on"};
     static const char* no[] = {"false", "0", "no", "off"};

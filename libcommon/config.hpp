@@ -81,6 +81,10 @@ private:
     std::map<std::string, std::pair<std::string, std::string>> values_;  // key -> (value, origin)
 };
 
+// Adds a -o KEY=VALUE flag to sources.overrides; false when it is not
+// KEY=VALUE with a non-empty KEY.
+bool add_override(Config::Sources& sources, const std::string& key_value);
+
 // The environment of this process, restricted to the table's keys.
 std::vector<std::pair<std::string, std::string>> config_environment();
 

@@ -89,13 +89,10 @@ DaemonOptions parse_daemon_options(int argc, char** argv, const DaemonInfo& info
                 if (info.listen_key == nullptr) usage_error(info, "unknown option -l: " + std::string(info.name) + " does not listen");
                 o.sources.overrides.emplace_back(info.listen_key, optarg);
                 break;
-            case 'o': {
-                std::string kv = optarg;
-                std::size_t eq = kv.find('=');
-                if (eq == std::string::npos || eq == 0) usage_error(info, "-o takes KEY=VALUE, not \"" + kv + "\"");
-                o.sources.overrides.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+            case 'o':
+                if (!add_override(o.sources, optarg))
+                    usage_error(info, "-o takes KEY=VALUE, not \"" + std::string(optarg) + "\"");
                 break;
-            }
             case 'n': o.check_only = true; break;
             case 'h': print_help(info); std::exit(0);
             case 'V': std::cout << daemon_version_line(info) << "\n"; std::exit(0);

@@ -128,13 +128,9 @@ int main(int argc, char** argv) {
                 sources.file = optarg;
                 sources.file_required = true;
                 break;
-            case 'o': {
-                std::string kv = optarg;
-                std::size_t eq = kv.find('=');
-                if (eq == std::string::npos || eq == 0) usage_error("-o takes KEY=VALUE, not \"" + kv + "\"");
-                sources.overrides.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+            case 'o':
+                if (!add_override(sources, optarg)) usage_error("-o takes KEY=VALUE, not \"" + std::string(optarg) + "\"");
                 break;
-            }
             case kJson: o.json = true; break;
             case kQueue:
                 o.queue = optarg;

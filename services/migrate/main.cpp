@@ -88,13 +88,9 @@ int main(int argc, char** argv) {
                 break;
             case 'd': sources.overrides.emplace_back("DATABASE_URL", optarg); break;
             case 'D': sources.overrides.emplace_back("MIGRATIONS_DIR", optarg); break;
-            case 'o': {
-                std::string kv = optarg;
-                std::size_t eq = kv.find('=');
-                if (eq == std::string::npos || eq == 0) usage_error("-o takes KEY=VALUE, not \"" + kv + "\"");
-                sources.overrides.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+            case 'o':
+                if (!add_override(sources, optarg)) usage_error("-o takes KEY=VALUE, not \"" + std::string(optarg) + "\"");
                 break;
-            }
             case 'L': {
                 char* end = nullptr;
                 long s = std::strtol(optarg, &end, 10);

@@ -33,28 +33,8 @@ using usersuite::split_command;
 using usersuite::Timer;
 
 constexpr auto kDeadline = 5s;
+using LoopRunner = testing_support::LoopRunner;
 
-// Runs the loop until stop() is called or the deadline passes; true if it
-// was stopped in time.
-class LoopRunner {
-public:
-    explicit LoopRunner(EventLoop& loop) : loop_(loop), guard_(loop, [this] {
-        timed_out_ = true;
-        loop_.stop();
-    }) {}
-    bool run(std::chrono::milliseconds deadline = kDeadline) {
-        timed_out_ = false;
-        guard_.arm(deadline);
-        loop_.run();
-        guard_.cancel();
-        return !timed_out_;
-    }
-
-private:
-    EventLoop& loop_;
-    Timer guard_;
-    bool timed_out_ = false;
-};
 
 struct Result {
     int status = -1;
@@ -75,7 +55,7 @@ std::optional<Result> run(const std::vector<std::string>& argv, const std::strin
         ++r.calls;
         loop.stop();
     });
-    if (!runner.run()) {
+    if (!runner.run(kDeadline)) {
         ADD_FAILURE() << argv[0] << " did not finish in time";
         return std::nullopt;
     }
@@ -241,7 +221,7 @@ TEST(ChildProcess, ACommandThatDoesNotExistThrowsAtConstruction) {
     LoopRunner runner(loop);
     Timer stop(loop, [&] { loop.stop(); });
     stop.arm(50ms);
-    EXPECT_TRUE(runner.run());
+    EXPECT_TRUE(runner.run(kDeadline));
     EXPECT_FALSE(called);
 }
 
@@ -286,7 +266,7 @@ TEST(ChildProcess, DestroyingItWhileTheCommandRunsKillsItPromptly) {
     LoopRunner runner(loop);
     Timer stop(loop, [&] { loop.stop(); });
     stop.arm(100ms);
-    EXPECT_TRUE(runner.run());
+    EXPECT_TRUE(runner.run(kDeadline));
     EXPECT_FALSE(called);
 }
 
@@ -300,7 +280,7 @@ TEST(ChildProcess, DestroyingItBeforeTheLoopEverRanIsClean) {
     LoopRunner runner(loop);
     Timer stop(loop, [&] { loop.stop(); });
     stop.arm(50ms);
-    EXPECT_TRUE(runner.run());
+    EXPECT_TRUE(runner.run(kDeadline));
     EXPECT_FALSE(called);
 }
 
@@ -318,7 +298,7 @@ TEST(ChildProcess, TheDoneCallbackMayDestroyTheChildProcess) {
                                                child.reset();
                                                loop.stop();
                                            });
-    ASSERT_TRUE(runner.run()) << "no done callback";
+    ASSERT_TRUE(runner.run(kDeadline)) << "no done callback";
     EXPECT_EQ(child, nullptr);
     ASSERT_TRUE(WIFEXITED(status));
     EXPECT_EQ(WEXITSTATUS(status), 4);
@@ -344,7 +324,7 @@ TEST(ChildProcess, SeveralAtOnceEachGetTheirOwnResult) {
                 if (++done == kChildren) loop.stop();
             }));
     }
-    ASSERT_TRUE(runner.run()) << done << " of " << kChildren << " finished";
+    ASSERT_TRUE(runner.run(kDeadline)) << done << " of " << kChildren << " finished";
     for (int i = 0; i < kChildren; ++i) {
         EXPECT_EQ(results[i].calls, 1) << i;
         ASSERT_TRUE(WIFEXITED(results[i].status)) << i;

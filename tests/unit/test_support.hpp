@@ -25,7 +25,31 @@
 #include <utility>
 #include <vector>
 
+#include "libcommon/event_loop.hpp"
+
 namespace testing_support {
+
+// Runs the loop until stop() is called or the deadline passes; true if it
+// was stopped in time, so that no test can hang on a loop.
+class LoopRunner {
+public:
+    explicit LoopRunner(usersuite::EventLoop& loop) : loop_(loop), guard_(loop, [this] {
+        timed_out_ = true;
+        loop_.stop();
+    }) {}
+    bool run(std::chrono::milliseconds deadline) {
+        timed_out_ = false;
+        guard_.arm(deadline);
+        loop_.run();
+        guard_.cancel();
+        return !timed_out_;
+    }
+
+private:
+    usersuite::EventLoop& loop_;
+    usersuite::Timer guard_;
+    bool timed_out_ = false;
+};
 
 // A fresh directory under $TMPDIR (or /tmp), removed with its contents.
 class TempDir {

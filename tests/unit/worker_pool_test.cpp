@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "libcommon/event_loop.hpp"
+#include "tests/unit/test_support.hpp"
 
 namespace {
 
@@ -24,28 +25,8 @@ using usersuite::Timer;
 using usersuite::WorkerPool;
 
 constexpr auto kDeadline = 10s;
+using LoopRunner = testing_support::LoopRunner;
 
-// Runs the loop until stop() is called or the deadline passes; true if it
-// was stopped in time.
-class LoopRunner {
-public:
-    explicit LoopRunner(EventLoop& loop) : loop_(loop), guard_(loop, [this] {
-        timed_out_ = true;
-        loop_.stop();
-    }) {}
-    bool run(std::chrono::milliseconds deadline = kDeadline) {
-        timed_out_ = false;
-        guard_.arm(deadline);
-        loop_.run();
-        guard_.cancel();
-        return !timed_out_;
-    }
-
-private:
-    EventLoop& loop_;
-    Timer guard_;
-    bool timed_out_ = false;
-};
 
 // A gate a worker waits at until the test opens it (bounded, so a broken
 // test cannot hang the run).
@@ -73,7 +54,7 @@ TEST(WorkerPool, WorkRunsOnAWorkerAndDoneOnTheLoopThread) {
                                 EXPECT_EQ(result, 42) << "done sees what work left";
                                 loop.stop();
                             }));
-    ASSERT_TRUE(runner.run()) << "done never came back";
+    ASSERT_TRUE(runner.run(kDeadline)) << "done never came back";
     EXPECT_NE(work_thread, std::thread::id());
     EXPECT_NE(work_thread, loop_thread) << "work ran on the loop thread";
     EXPECT_EQ(done_thread, loop_thread) << "done ran off the loop thread";
@@ -103,7 +84,7 @@ TEST(WorkerPool, DoneCallbacksRunWhileTheLoopRunsNotInsideSubmit) {
         }));
     EXPECT_FALSE(done);
     gate.open();
-    ASSERT_TRUE(runner.run());
+    ASSERT_TRUE(runner.run(kDeadline));
     EXPECT_TRUE(worked);
     EXPECT_TRUE(done);
 }
@@ -144,7 +125,7 @@ TEST(WorkerPool, SubmitRefusesAtOncePastMaxWaitingWhileWorkersAreBusy) {
     EXPECT_EQ(pool.waiting(), 2u);
 
     gate.open();
-    ASSERT_TRUE(runner.run()) << "the accepted jobs did not all finish";
+    ASSERT_TRUE(runner.run(kDeadline)) << "the accepted jobs did not all finish";
     EXPECT_EQ(worked, 3);
     EXPECT_EQ(done, 3);
     EXPECT_FALSE(refused_ran);
@@ -156,7 +137,7 @@ TEST(WorkerPool, SubmitRefusesAtOncePastMaxWaitingWhileWorkersAreBusy) {
         again = true;
         loop.stop();
     }));
-    ASSERT_TRUE(runner.run());
+    ASSERT_TRUE(runner.run(kDeadline));
     EXPECT_TRUE(again);
 }
 
@@ -178,7 +159,7 @@ TEST(WorkerPool, ManyJobsAllCompleteExactlyOnce) {
                                 }))
             << "job " << i;
     }
-    ASSERT_TRUE(runner.run()) << total_done << " of " << kJobs << " done";
+    ASSERT_TRUE(runner.run(kDeadline)) << total_done << " of " << kJobs << " done";
     for (int i = 0; i < kJobs; ++i) {
         EXPECT_EQ(worked[i].load(), 1) << "job " << i;
         EXPECT_EQ(done[i], 1) << "job " << i;
@@ -200,7 +181,7 @@ TEST(WorkerPool, JobsSubmittedFromDoneCallbacksComplete) {
         ASSERT_TRUE(pool.submit([] {}, next));
     };
     ASSERT_TRUE(pool.submit([] {}, next));
-    ASSERT_TRUE(runner.run());
+    ASSERT_TRUE(runner.run(kDeadline));
     EXPECT_EQ(links, 50);
 }
 
@@ -214,7 +195,7 @@ TEST(WorkerPool, WorkThatThrowsStillGetsItsDoneAndThePoolGoesOn) {
     };
     ASSERT_TRUE(pool.submit([] { throw std::runtime_error("boom"); }, count));
     ASSERT_TRUE(pool.submit([] {}, count));
-    ASSERT_TRUE(runner.run());
+    ASSERT_TRUE(runner.run(kDeadline));
     EXPECT_EQ(done, 2);
 }
 
