@@ -31,7 +31,7 @@ UNIT_OBJ     := $(UNIT_SRC:%.cpp=$(BUILD)/%.o)
 UNIT_BIN     := $(BUILD)/unit-tests
 MAN_PAGES    := $(wildcard man/*.[1-8])
 
-.PHONY: all deps run test unit-test integration-test bench install install-strip clean lint-man
+.PHONY: all deps run test unit-test integration-test bench install install-strip clean lint-man fuzz
 BENCH_BINS   := $(BUILD)/bcrypt-time $(BUILD)/job-pace
 
 all: $(PROGRAM_BINS) $(UNIT_BIN) $(BENCH_BINS)
@@ -89,6 +89,34 @@ PROGRAM_PARTS := $(patsubst %.cpp,$(BUILD)/%.o,$(filter-out %/main.cpp,\
 $(UNIT_BIN): $(UNIT_OBJ) $(PROGRAM_PARTS) $(LIBCOMMON)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CXX) $(CXXFLAGS) -o $@ $^ $(PKG_LIBS) -lgtest -lgtest_main
+
+# libFuzzer targets (tests/fuzz/), built with clang and ASan/UBSan apart
+# from the g++ build; `make fuzz` runs each for FUZZ_SECONDS from its seeds.
+FUZZ_SECONDS ?= 30
+FUZZ_CXX     ?= clang++
+FUZZ_FLAGS   := -std=c++20 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -I. -DUSERSUITE_VERSION='"fuzz"'
+FUZZ_SRC     := $(LIBCOMMON_SRC) $(filter-out %/main.cpp,$(wildcard services/migrate/*.cpp services/job-worker/*.cpp))
+FUZZ_OBJ     := $(FUZZ_SRC:%.cpp=$(BUILD)/fuzz/%.o)
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.cpp,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/*.cpp))
+
+$(BUILD)/fuzz/%.o: %.cpp
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  FUZZCXX $<")
+	$(Q)$(FUZZ_CXX) $(FUZZ_FLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/fuzz/%: tests/fuzz/%.cpp $(FUZZ_OBJ)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJ) -o $@ $(PKG_LIBS)
+
+.SECONDARY: $(FUZZ_OBJ)
+fuzz:
+	@command -v $(FUZZ_CXX) >/dev/null || { echo "make fuzz needs clang: apt-get install clang libclang-rt-14-dev" >&2; exit 1; }
+	@$(MAKE) --no-print-directory -j$(NPROC) $(FUZZ_TARGETS)
+	@for t in $(FUZZ_TARGETS); do \
+	  n=$${t##*/}; mkdir -p $(BUILD)/fuzz/corpus/$$n; \
+	  echo "== $$n ($(FUZZ_SECONDS) s)"; \
+	  $$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 $(BUILD)/fuzz/corpus/$$n tests/fuzz/seeds/$$n 2>&1 | tail -n 2 || exit 1; \
+	done
+-include $(FUZZ_OBJ:.o=.d)
 
 deps:
 	@scripts/install-deps
