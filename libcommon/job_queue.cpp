@@ -166,6 +166,24 @@ const RedisScript kGiveBackScript{JOBS_PRELUDE
     "if n > 0 then wake(n) end "
     "return n"};
 
+// ARGV: worker token. The job a fetch took with this token (its reply was
+// lost) goes back to the head of its queue, the attempt uncounted. 1 if one did.
+const RedisScript kReleaseScript{JOBS_PRELUDE
+    "local list = P .. 'worker:' .. ARGV[1] .. ':jobs' "
+    "for _, id in ipairs(redis.call('LRANGE', list, 0, -1)) do "
+    "  local key = P .. 'job:' .. id "
+    "  local f = redis.call('HMGET', key, 'status', 'token', 'queue') "
+    "  if f[1] == 'started' and f[2] == ARGV[2] then "
+    "    redis.call('LREM', list, 1, id) "
+    "    redis.call('HINCRBY', key, 'attempts', -1) "
+    "    redis.call('HSET', key, 'status', 'queued', 'enqueued_at', now, 'token', '') "
+    "    redis.call('LPUSH', P .. 'queue:' .. f[3], id) "
+    "    wake(1) "
+    "    return 1 "
+    "  end "
+    "end "
+    "return 0"};
+
 // ARGV: worker_timeout_ms. {high default low scheduled started failed workers}
 const RedisScript kStatsScript{JOBS_PRELUDE
     "local started = 0 "
@@ -272,7 +290,7 @@ std::chrono::milliseconds job_retry_delay(int attempt, std::chrono::milliseconds
 
 JobQueue::JobQueue(RedisClient& redis, std::chrono::milliseconds timeout) : redis_(redis), timeout_(timeout) {
     for (const RedisScript* s : {&kEnqueueScript, &kFetchScript, &kFinishScript, &kFailScript, &kHeartbeatScript,
-                                 &kReapScript, &kGiveBackScript, &kStatsScript, &kFailedScript, &kRequeueScript,
+                                 &kReapScript, &kGiveBackScript, &kReleaseScript, &kStatsScript, &kFailedScript, &kRequeueScript,
                                  &kPurgeScript})
         s->load_on_connect(redis);
 }
@@ -294,8 +312,7 @@ void JobQueue::enqueue(const NewJob& job, std::function<void(const std::string&,
                    });
 }
 
-void JobQueue::fetch(const std::string& worker, FetchCallback cb) {
-    std::string token = new_request_id();
+void JobQueue::fetch(const std::string& worker, const std::string& token, FetchCallback cb) {
     kFetchScript.run(redis_, {}, {worker, token}, timeout_,
                    [cb = std::move(cb), token](const redisReply* reply, const std::string& error) {
                        if (error.empty() && reply->type == REDIS_REPLY_INTEGER) {
@@ -371,6 +388,14 @@ void JobQueue::reap(const WorkerPolicy& policy, std::function<void(ReapCounts, c
                        }
                        cb(c, why);
                    });
+}
+
+void JobQueue::release(const std::string& worker, const std::string& token,
+                       std::function<void(const std::string&)> cb) {
+    kReleaseScript.run(redis_, {}, {worker, token}, timeout_,
+                       [cb = std::move(cb)](const redisReply* reply, const std::string& error) {
+                           cb(reply_error(reply, error, REDIS_REPLY_INTEGER));
+                       });
 }
 
 void JobQueue::give_back(const std::string& worker, std::function<void(std::int64_t, const std::string&)> cb) {

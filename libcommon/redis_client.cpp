@@ -1,5 +1,7 @@
 #include "libcommon/redis_client.hpp"
 
+#include <fcntl.h>
+
 #include <hiredis/adapters/libevent.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
@@ -49,7 +51,10 @@ struct RedisClient::Pending {
 };
 
 RedisClient::RedisClient(EventLoop& loop, RedisEndpoint endpoint)
-    : loop_(loop), endpoint_(std::move(endpoint)), drop_timer_(loop, [this] { drop("timed out"); }) {}
+    : loop_(loop), endpoint_(std::move(endpoint)), drop_timer_(loop, [this] {
+          if (ac_ != nullptr && ac_ == to_drop_) drop("timed out");
+          to_drop_ = nullptr;
+      }) {}
 
 RedisClient::~RedisClient() {
     destroying_ = true;
@@ -65,6 +70,9 @@ bool RedisClient::ensure_connected(std::string* error) {
         return false;
     }
     ac->data = this;
+    // hiredis opens its socket without close-on-exec; job-worker's commands
+    // must not inherit the connection.
+    ::fcntl(ac->c.fd, F_SETFD, FD_CLOEXEC);
     if (redisLibeventAttach(ac, loop_.base()) != REDIS_OK) {
         redisAsyncFree(ac);
         *error = "cannot attach to the event loop";
@@ -103,8 +111,9 @@ void RedisClient::command(const std::vector<std::string>& args, std::chrono::mil
     auto p = std::make_unique<Pending>();
     Pending* raw = p.get();
     p->cb = std::move(cb);
-    p->deadline = std::make_unique<Timer>(loop_, [this, raw] {
+    p->deadline = std::make_unique<Timer>(loop_, [this, raw, ac = ac_] {
         raw->answer(nullptr, "Redis unavailable: timed out after waiting for a reply");
+        to_drop_ = ac;  // this connection, not one made since
         drop_timer_.arm(std::chrono::milliseconds(0));
     });
     std::vector<const char*> argv;
@@ -153,7 +162,7 @@ void RedisClient::on_connect(const redisAsyncContext* ac, int status) {
     if (status != REDIS_OK) {
         // hiredis frees the context after this; the queued commands get no reply.
         self->last_error_ = ac->errstr;
-        self->ac_ = nullptr;
+        if (self->ac_ == ac) self->ac_ = nullptr;
         return;
     }
     self->last_error_.clear();
@@ -167,7 +176,7 @@ void RedisClient::on_disconnect(const redisAsyncContext* ac, int status) {
         self->last_error_ = ac->errstr;
         self->log_.error(kNoRequest, std::string("Redis connection lost: ") + ac->errstr);
     }
-    self->ac_ = nullptr;
+    if (self->ac_ == ac) self->ac_ = nullptr;  // not a connection made since
 }
 
 void RedisClient::drop(const std::string& why) {

@@ -68,6 +68,7 @@ private:
     std::map<Pending*, std::unique_ptr<Pending>> pending_;
     std::vector<std::vector<std::string>> setup_commands_;
     Timer drop_timer_;  // frees a timed-out context outside hiredis callbacks
+    const redisAsyncContext* to_drop_ = nullptr;
     Logger log_{"redis"};
 };
 

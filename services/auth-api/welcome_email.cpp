@@ -25,15 +25,16 @@ NewJob welcome_email_job(const User& user, const std::string& project_name, cons
 }
 
 void queue_welcome_email(JobQueue& jobs, const User& user, const std::string& project_name,
-                         const std::string& request_id) {
+                         const std::string& request_id, std::function<void()> then) {
     std::int64_t id = user.id;
     jobs.enqueue(welcome_email_job(user, project_name, request_id),
-                 [id, request_id](const std::string& job_id, const std::string& error) {
+                 [id, request_id, then = std::move(then)](const std::string& job_id, const std::string& error) {
                      Logger log("register");
                      if (!error.empty())
                          log.error(request_id, "welcome e-mail for user " + std::to_string(id) + " not queued: " + error);
                      else
                          log.info(request_id, "welcome e-mail for user " + std::to_string(id) + " queued as job " + job_id);
+                     then();
                  });
 }
 

@@ -2,6 +2,7 @@
 // default queue, carrying the registering request's id.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -12,9 +13,9 @@ namespace usersuite::auth_api {
 
 NewJob welcome_email_job(const User& user, const std::string& project_name, const std::string& request_id);
 
-// Queues it after the user is committed; the reply does not wait. When Redis
-// cannot take it, the registration stands and the loss is logged as an error.
+// Queues it after the user is committed, then calls then. When Redis cannot
+// take it, the registration stands and the loss is logged as an error.
 void queue_welcome_email(JobQueue& jobs, const User& user, const std::string& project_name,
-                         const std::string& request_id);
+                         const std::string& request_id, std::function<void()> then);
 
 }  // namespace usersuite::auth_api

@@ -57,6 +57,7 @@ std::vector<std::string> split_command(const std::string& command) {
 }
 
 std::string describe_exit(int status, const std::string& output) {
+    if (status == ChildProcess::kStatusUnknown) return "ended, but its exit status is unknown (reaped elsewhere)";
     std::string what = WIFEXITED(status) ? "exited with status " + std::to_string(WEXITSTATUS(status))
                        : WIFSIGNALED(status) ? "killed by signal " + std::to_string(WTERMSIG(status))
                                              : "ended with wait status " + std::to_string(status);
@@ -68,12 +69,13 @@ ChildProcess::ChildProcess(EventLoop& loop, const std::vector<std::string>& argv
     : done_(std::move(done)) {
     if (argv.empty()) throw std::runtime_error("empty command");
     int input_fd = anonymous_file("child-input");
-    output_fd_ = anonymous_file("child-output");
     try {
+        output_fd_ = anonymous_file("child-output");
         write_all(input_fd, input);
     } catch (...) {
         ::close(input_fd);
-        ::close(output_fd_);
+        if (output_fd_ >= 0) ::close(output_fd_);
+        output_fd_ = -1;
         throw;
     }
 
@@ -99,6 +101,9 @@ ChildProcess::ChildProcess(EventLoop& loop, const std::vector<std::string>& argv
     posix_spawn_file_actions_adddup2(&actions, input_fd, 0);
     posix_spawn_file_actions_adddup2(&actions, output_fd_, 1);
     posix_spawn_file_actions_adddup2(&actions, output_fd_, 2);
+    // Nothing else of ours (Redis connections from hiredis, which sets no
+    // close-on-exec) reaches the command.
+    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);
     // The daemon ignores SIGPIPE and blocks nothing; the command starts with defaults.
@@ -108,6 +113,7 @@ ChildProcess::ChildProcess(EventLoop& loop, const std::vector<std::string>& argv
     sigaddset(&defaults, SIGTERM);
     sigaddset(&defaults, SIGINT);
     sigaddset(&defaults, SIGHUP);
+    sigaddset(&defaults, SIGCHLD);
     posix_spawnattr_setsigdefault(&attr, &defaults);
     sigset_t none;
     sigemptyset(&none);
@@ -137,6 +143,7 @@ ChildProcess::~ChildProcess() {
     exit_event_.reset();
     if (pid_ > 0) {
         ::kill(-pid_, SIGKILL);  // its process group: helpers it started go too
+        ::kill(pid_, SIGKILL);   // and the command itself, should it have left the group
         ::waitpid(pid_, nullptr, 0);  // prompt after SIGKILL
     }
     if (pidfd_ >= 0) ::close(pidfd_);
@@ -146,7 +153,12 @@ ChildProcess::~ChildProcess() {
 void ChildProcess::on_exit(int, short, void* arg) {
     auto* self = static_cast<ChildProcess*>(arg);
     int status = 0;
-    if (::waitpid(self->pid_, &status, WNOHANG) != self->pid_) return;
+    pid_t got = ::waitpid(self->pid_, &status, WNOHANG);
+    if (got == 0) {  // not yet; the event fires once, so wait for it again
+        event_add(self->exit_event_.get(), nullptr);
+        return;
+    }
+    if (got < 0) status = ChildProcess::kStatusUnknown;  // reaped by someone else
     self->pid_ = -1;
     std::string output = read_output(self->output_fd_);
     Done done = std::move(self->done_);

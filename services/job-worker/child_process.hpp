@@ -16,7 +16,10 @@ namespace usersuite {
 
 class ChildProcess {
 public:
-    // status: as waitpid() reports it; output: the first 4 KiB of what the
+    // The status passed to Done when the command was reaped by someone else.
+    static constexpr int kStatusUnknown = -1;
+
+    // status: as waitpid() reports it, or kStatusUnknown; output: the first 4 KiB of what the
     // command wrote to stdout and stderr.
     using Done = std::function<void(int status, const std::string& output)>;
 

@@ -1,6 +1,8 @@
 // job-worker: runs the jobs of the Redis queues high, default and low
 // (welcome e-mail, noop), WORKER_CONCURRENCY at a time. It serves no HTTP;
 // its health is its heartbeat in Redis (jobctl stats counts live workers).
+#include <signal.h>
+
 #include <chrono>
 #include <iostream>
 
@@ -52,6 +54,9 @@ int main(int argc, char** argv) {
         }
         open_daemon_logs(kInfo, config);
 
+        // The commands it runs are reaped through pidfds; an inherited "ignore
+        // SIGCHLD" would have the kernel reap them first, exit statuses lost.
+        ::signal(SIGCHLD, SIG_DFL);
         RedisEndpoint redis_at = redis_endpoint(config);
         RedisClient redis(loop, redis_at);
         RedisClient wait_redis(loop, redis_at);

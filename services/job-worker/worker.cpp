@@ -53,11 +53,7 @@ Worker::Worker(EventLoop& loop, RedisClient& redis, RedisClient& wait_redis, Wor
       retry_timer_(loop, [this] { pump(); }),
       tick_timer_(loop, [this] { tick(); }),
       cleanup_timer_(loop, [this] { ended_.clear(); }),
-      report_timer_(loop,
-                    [this] {
-                        for (auto& [key, r] : reports_)
-                            if (!r->sent) send_report(key);
-                    }),
+      report_timer_(loop, [this] { resend(); }),
       drain_timer_(loop, [this] {
           log_.warning(kNoRequest, "SHUTDOWN_TIMEOUT passed with " + std::to_string(runs_.size()) +
                                        " job(s) still running: stopping them");
@@ -74,12 +70,20 @@ void Worker::start() {
 }
 
 void Worker::pump() {
-    if (stopping_ || waiting_ || retry_timer_.pending()) return;
-    while (runs_.size() + fetching_ < settings_.concurrency) {
+    // A fetch may fail at once (Redis unreachable) and arm the retry timer
+    // from inside this loop: it is checked on every turn.
+    while (!stopping_ && !waiting_ && !retry_timer_.pending() && runs_.size() + fetching_ < settings_.concurrency) {
         ++fetching_;
-        queue_.fetch(id_, [this](std::optional<Job> job, std::int64_t next_due_ms, const std::string& error) {
-            on_fetched(std::move(job), next_due_ms, error);
-        });
+        std::string token = new_request_id();
+        queue_.fetch(id_, token,
+                     [this, token](std::optional<Job> job, std::int64_t next_due_ms, const std::string& error) {
+                         if (!error.empty()) {
+                             // The script may have run and only the reply been lost: release what it took.
+                             releases_[token] = false;
+                             if (!report_timer_.pending()) report_timer_.arm(std::chrono::seconds(1));
+                         }
+                         on_fetched(std::move(job), next_due_ms, error);
+                     });
     }
 }
 
@@ -87,6 +91,7 @@ void Worker::on_fetched(std::optional<Job> job, std::int64_t next_due_ms, const 
     --fetching_;
     if (!error.empty()) {
         redis_failed("taking a job", error);
+        maybe_stopped();
         return;
     }
     redis_ok();
@@ -226,6 +231,27 @@ void Worker::on_reported(std::uint64_t key, bool retry_later) {
     maybe_stopped();
 }
 
+void Worker::resend() {
+    for (auto& [key, r] : reports_)
+        if (!r->sent) send_report(key);
+    for (auto& [token, sent] : releases_)
+        if (!sent) send_release(token);
+}
+
+void Worker::send_release(const std::string& token) {
+    releases_[token] = true;
+    queue_.release(id_, token, [this, token](const std::string& error) {
+        auto it = releases_.find(token);
+        if (it == releases_.end()) return;
+        if (error.empty()) {
+            releases_.erase(it);
+            return;
+        }
+        it->second = false;
+        if (!report_timer_.pending()) report_timer_.arm(std::chrono::seconds(1));
+    });
+}
+
 void Worker::wait_for_work(std::int64_t next_due_ms) {
     if (waiting_ || stopping_) return;
     // Woken by an enqueue; at the latest when the next scheduled job is due,
@@ -281,6 +307,7 @@ void Worker::drain(std::chrono::seconds timeout, std::function<void()> done) {
 }
 
 void Worker::maybe_stopped() {
+    // Releases need not finish: the give-back returns every job still held.
     if (!stopping_ || !on_drained_ || !runs_.empty() || !reports_.empty() || fetching_ != 0) return;
     auto done = std::move(on_drained_);
     on_drained_ = nullptr;
@@ -294,11 +321,20 @@ void Worker::hurry(std::function<void()> done) {
     drain_timer_.cancel();
     runs_.clear();  // stops the work: timers cancelled, commands killed
     ended_.clear();
-    reports_.clear();  // their jobs are still in this worker's list, and go back with it
+    // Outcomes not yet recorded go first, on the same connection, so that a
+    // finished job is not given back to run again.
+    for (auto& [key, r] : reports_)
+        if (!r->sent) send_report(key);
     give_back_and(std::move(done));
 }
 
 void Worker::give_back_and(std::function<void()> done) {
+    // After the give-back, this worker holds nothing and sends no heartbeat
+    // that would count it live again.
+    tick_timer_.cancel();
+    retry_timer_.cancel();
+    report_timer_.cancel();
+    releases_.clear();
     queue_.give_back(id_, [this, done = std::move(done)](std::int64_t returned, const std::string& error) {
         if (!error.empty())
             log_.error(kNoRequest, "could not return this worker's jobs to their queues (" + error +

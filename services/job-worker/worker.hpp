@@ -6,6 +6,7 @@
 //
 // An outcome that cannot be reported (Redis away) is kept and retried every
 // second: a job leaves the worker's list only when Redis has recorded it.
+// So is the release of whatever a fetch took when its reply was lost.
 #pragma once
 
 #include <chrono>
@@ -59,6 +60,8 @@ private:
     void report(std::unique_ptr<Report> r);
     void send_report(std::uint64_t key);
     void on_reported(std::uint64_t key, bool retry_later);
+    void send_release(const std::string& token);
+    void resend();
     void wait_for_work(std::int64_t next_due_ms);
     void redis_failed(const std::string& what, const std::string& error);
     void redis_ok();
@@ -78,6 +81,7 @@ private:
     std::map<std::uint64_t, std::unique_ptr<Run>> runs_;
     std::list<std::unique_ptr<Run>> ended_;  // destroyed on the next turn, never inside their own callback
     std::map<std::uint64_t, std::unique_ptr<Report>> reports_;  // by run id
+    std::map<std::string, bool> releases_;                        // token -> sent
     std::size_t fetching_ = 0;
     bool waiting_ = false;
     std::uint64_t wait_generation_ = 0;
@@ -89,7 +93,7 @@ private:
     Timer retry_timer_;     // fetching again after Redis failed
     Timer tick_timer_;      // heartbeat and reaping
     Timer cleanup_timer_;   // frees ended runs
-    Timer report_timer_;    // reports Redis could not take
+    Timer report_timer_;    // reports and releases Redis could not take
     Timer drain_timer_;
 };
 

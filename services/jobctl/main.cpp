@@ -79,7 +79,7 @@ std::chrono::milliseconds parse_time(const char* text) {
     std::int64_t at_ms = 0;
     char* end = nullptr;
     double seconds = std::strtod(text, &end);
-    if (*text != '\0' && *end == '\0' && std::isfinite(seconds) && seconds >= 0) {
+    if (*text != '\0' && *end == '\0' && std::isfinite(seconds) && seconds >= 0 && seconds < 1e11) {
         at_ms = static_cast<std::int64_t>(std::llround(seconds * 1000));
     } else {
         struct tm tm = {};

@@ -315,6 +315,40 @@ test_jobs_at_a_time_runs_then() {
 	assert_eq 2 "$rc" "exit status of --at tomorrow"
 }
 
+test_jobs_unreachable_redis_costs_no_cpu_and_sigterm_still_works() {
+	# A connect that fails at once (a broadcast address) reports the error
+	# synchronously: the worker must wait a second between tries, not spin.
+	"$bin/job-worker" -c "$config" -o LOG_DIR="$scratch/unreach" -o LOG_STDERR=false \
+		-o REDIS_URL=redis://255.255.255.255:6379/0 </dev/null >/dev/null 2>"$scratch/unreach.stderr" &
+	local pid=$!
+	test_pids+=("$pid")
+	sleep 3
+	local ticks
+	ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+	((ticks < 100)) || fail "job-worker used $ticks CPU ticks in 3 s with Redis unreachable"
+	kill -TERM "$pid"
+	jobs_wait_exit "$pid" 5
+	assert_eq 0 "$EXIT_STATUS" "exit status after SIGTERM with Redis unreachable"
+}
+
+test_jobs_a_fetch_whose_reply_is_lost_is_released() {
+	stop_for_test job-worker
+	jobs_reset
+	jobs_worker w1 -o REDIS_TIMEOUT_MS=300
+	local pid=$WORKER_PID
+	jobs_enqueue noop '{}' --in 2
+	local job=$JOB
+	# Redis hangs while the job comes due: the worker's fetch times out and
+	# its connection is dropped, but Redis runs the fetch once it resumes,
+	# and the reply goes nowhere. The worker must give that job back.
+	pause_redis
+	sleep 5
+	resume_redis
+	wait_until 8 jobs_is finished "$job" || fail "a job taken by a fetch whose reply was lost stayed $(jobs_status "$job")"
+	jobs_alive "$pid" || fail "the worker died"
+	assert_eq 1 "$(jobs_field "$job" attempts)" "attempts of the released job"
+}
+
 # ---- 5. SIGTERM
 
 test_jobs_sigterm_lets_the_running_job_finish_and_exits_0() {

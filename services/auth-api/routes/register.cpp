@@ -12,8 +12,14 @@ void add_register_route(Router& router, Services s) {
         "POST", "/api/v1/auth/register",
         [s](const std::shared_ptr<Exchange>& ex) {
             register_user(ex, s.passwords, s.users, [ex, s](const User& user) {
-                reply_created(ex, user);
-                if (s.welcome_jobs != nullptr) queue_welcome_email(*s.welcome_jobs, user, s.project_name, ex->request_id());
+                // The reply waits for the job to be queued (at most REDIS_TIMEOUT_MS), so
+                // that a drain, which waits for replies, cannot stop before it is sent.
+                if (s.welcome_jobs == nullptr) {
+                    reply_created(ex, user);
+                    return;
+                }
+                queue_welcome_email(*s.welcome_jobs, user, s.project_name, ex->request_id(),
+                                    [ex, user] { reply_created(ex, user); });
             });
         },
         Body::json);
