@@ -1,10 +1,10 @@
-# make install into a DESTDIR (and into a scratch PREFIX, for systemd), and
+# make install into a DESTDIR, the units checked with systemd-analyze, and
 # the operator scripts against the running stack.
 
 install_into() { make -C "$repo" --no-print-directory install "$@" >"$scratch/install.out" 2>&1 || fail "make install $*: $(cat "$scratch/install.out")"; }
 
 test_install_tree_is_complete_and_filled_in() {
-	local root=$scratch/root prefix=$scratch/root/usr/local p
+	local root=$scratch/destdir prefix=$scratch/destdir/usr/local p
 	install_into DESTDIR="$root"
 	for p in users-api auth-api job-worker jobctl migrate; do
 		[[ -x $prefix/sbin/$p ]] || fail "$p not installed in sbin"
@@ -29,7 +29,7 @@ test_install_tree_is_complete_and_filled_in() {
 }
 
 test_install_never_overwrites_edited_configuration() {
-	local root=$scratch/root etc=$scratch/root/usr/local/etc/usersuite
+	local root=$scratch/destdir etc=$scratch/destdir/usr/local/etc/usersuite
 	install_into DESTDIR="$root"
 	echo "PROJECT_NAME=Edited" >>"$etc/usersuite.env"
 	echo "# edited" >>"$etc/nginx/usersuite.conf"
@@ -45,7 +45,7 @@ test_install_never_overwrites_edited_configuration() {
 }
 
 test_installed_nginx_part_is_valid_for_a_system_nginx() {
-	local root=$scratch/root conf=$scratch/root/usr/local/etc/usersuite/nginx/usersuite.conf
+	local root=$scratch/destdir conf=$scratch/destdir/usr/local/etc/usersuite/nginx/usersuite.conf
 	install_into DESTDIR="$root"
 	grep -q '/_bench/fixed' "$conf" && fail "the bench-only location was installed"
 	grep -q 'server unix:/run/usersuite/users-api-2.sock' "$conf" || fail "users_api upstream lacks the second process"
@@ -68,7 +68,7 @@ test_installed_nginx_part_is_valid_for_a_system_nginx() {
 
 test_installed_systemd_units_verify() {
 	command -v systemd-analyze >/dev/null || fail "systemd-analyze is missing (package systemd)"
-	local root=$scratch/root units=$scratch/units
+	local root=$scratch/destdir units=$scratch/units
 	install_into DESTDIR="$root"
 	# systemd-analyze checks that ExecStart's programs exist: point the
 	# units at the DESTDIR copies (a scratch PREFIX would rebuild build/).
