@@ -315,6 +315,32 @@ test_jobs_at_a_time_runs_then() {
 	assert_eq 2 "$rc" "exit status of --at tomorrow"
 }
 
+# jobs_delivered ID N WORKER: the job runs its Nth attempt on WORKER.
+jobs_delivered() {
+	[[ $(jobs_status "$1") == started && $(jobs_field "$1" attempts) == "$2" && $(jobs_field "$1" worker) == "$3" ]]
+}
+
+test_jobs_a_job_that_keeps_killing_its_worker_ends_in_the_failed_registry() {
+	stop_for_test job-worker
+	jobs_reset
+	local opts=(-o WORKER_HEARTBEAT_MS=200 -o WORKER_TIMEOUT_MS=1000 -o JOB_MAX_ATTEMPTS=2)
+	jobs_enqueue noop '{"sleep_ms":10000}'
+	local job=$JOB n
+	# Two deliveries, each ended by killing the worker that holds the job.
+	for n in 1 2; do
+		jobs_worker "k$n" "${opts[@]}"
+		wait_until 5 jobs_delivered "$job" "$n" "$WORKER_ID" ||
+			fail "delivery $n did not start (status $(jobs_status "$job"), attempts $(jobs_field "$job" attempts))"
+		kill -KILL "$WORKER_PID"
+	done
+	# A third worker reaps the second: the job has had its JOB_MAX_ATTEMPTS.
+	jobs_worker k3 "${opts[@]}"
+	wait_until 5 jobs_is failed "$job" || fail "the job is [$(jobs_status "$job")], not failed"
+	assert_match "stopped answering during attempt 2" "$(jobs_field "$job" error)" "the recorded error"
+	jobs_ctl failed --json | jq -e --arg id "$job" 'any(.[]; .id == $id)' >/dev/null || fail "jobctl failed does not list it"
+	assert_logged k3 "returned 0 job(s) to the head of their queue, 1 to the failed registry"
+}
+
 test_jobs_unreachable_redis_costs_no_cpu_and_sigterm_still_works() {
 	# A connect that fails at once (a broadcast address) reports the error
 	# synchronously: the worker must wait a second between tries, not spin.
