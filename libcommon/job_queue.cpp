@@ -166,23 +166,27 @@ const RedisScript kGiveBackScript{JOBS_PRELUDE
     "if n > 0 then wake(n) end "
     "return n"};
 
-// ARGV: worker token. The job a fetch took with this token (its reply was
-// lost) goes back to the head of its queue, the attempt uncounted. 1 if one did.
+// ARGV: worker token... The jobs fetches took with these tokens (their
+// replies were lost) go back to the head of their queue, the attempt
+// uncounted. Returns how many did.
 const RedisScript kReleaseScript{JOBS_PRELUDE
+    "local tokens = {} "
+    "for i = 2, #ARGV do tokens[ARGV[i]] = true end "
     "local list = P .. 'worker:' .. ARGV[1] .. ':jobs' "
+    "local n = 0 "
     "for _, id in ipairs(redis.call('LRANGE', list, 0, -1)) do "
     "  local key = P .. 'job:' .. id "
     "  local f = redis.call('HMGET', key, 'status', 'token', 'queue') "
-    "  if f[1] == 'started' and f[2] == ARGV[2] then "
+    "  if f[1] == 'started' and f[2] and tokens[f[2]] then "
     "    redis.call('LREM', list, 1, id) "
     "    redis.call('HINCRBY', key, 'attempts', -1) "
     "    redis.call('HSET', key, 'status', 'queued', 'enqueued_at', now, 'token', '') "
     "    redis.call('LPUSH', P .. 'queue:' .. f[3], id) "
-    "    wake(1) "
-    "    return 1 "
+    "    n = n + 1 "
     "  end "
     "end "
-    "return 0"};
+    "if n > 0 then wake(n) end "
+    "return n"};
 
 // ARGV: worker_timeout_ms. {high default low scheduled started failed workers}
 const RedisScript kStatsScript{JOBS_PRELUDE
@@ -390,9 +394,11 @@ void JobQueue::reap(const WorkerPolicy& policy, std::function<void(ReapCounts, c
                    });
 }
 
-void JobQueue::release(const std::string& worker, const std::string& token,
+void JobQueue::release(const std::string& worker, const std::vector<std::string>& tokens,
                        std::function<void(const std::string&)> cb) {
-    kReleaseScript.run(redis_, {}, {worker, token}, timeout_,
+    std::vector<std::string> args = {worker};
+    args.insert(args.end(), tokens.begin(), tokens.end());
+    kReleaseScript.run(redis_, {}, std::move(args), timeout_,
                        [cb = std::move(cb)](const redisReply* reply, const std::string& error) {
                            cb(reply_error(reply, error, REDIS_REPLY_INTEGER));
                        });

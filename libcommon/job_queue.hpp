@@ -22,7 +22,7 @@
 //   finish      started -> finished (EXPIRE JOB_RESULT_TTL), only with the token
 //   fail        started -> scheduled (retry with backoff) | failed, only with the token
 //   give back   started -> queued at the head of its queue (SIGTERM), attempts-1
-//   release     the same for the one job a fetch whose reply was lost took
+//   release     the same for the jobs fetches whose replies were lost took
 //   reap        a worker silent for WORKER_TIMEOUT_MS is dead: its jobs go to
 //               the head of their queue, or to failed once attempts reached
 //               JOB_MAX_ATTEMPTS; their tokens are cleared, so the dead
@@ -121,9 +121,9 @@ public:
     using FetchCallback =
         std::function<void(std::optional<Job> job, std::int64_t next_due_ms, const std::string& error)>;
     void fetch(const std::string& worker, const std::string& token, FetchCallback cb);
-    // The job a fetch with this token took, if any, back to the head of its
-    // queue with the attempt uncounted.
-    void release(const std::string& worker, const std::string& token,
+    // The jobs fetches with these tokens took, if any, back to the head of
+    // their queue with the attempt uncounted.
+    void release(const std::string& worker, const std::vector<std::string>& tokens,
                  std::function<void(const std::string& error)> cb);
     // counted false: the token no longer owns the job (its lease was taken over).
     void finish(const std::string& worker, const Job& job, const std::string& result_json,

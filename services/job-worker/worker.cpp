@@ -79,7 +79,7 @@ void Worker::pump() {
                      [this, token](std::optional<Job> job, std::int64_t next_due_ms, const std::string& error) {
                          if (!error.empty()) {
                              // The script may have run and only the reply been lost: release what it took.
-                             releases_[token] = false;
+                             releases_.insert(token);
                              if (!report_timer_.pending()) report_timer_.arm(std::chrono::seconds(1));
                          }
                          on_fetched(std::move(job), next_due_ms, error);
@@ -234,21 +234,21 @@ void Worker::on_reported(std::uint64_t key, bool retry_later) {
 void Worker::resend() {
     for (auto& [key, r] : reports_)
         if (!r->sent) send_report(key);
-    for (auto& [token, sent] : releases_)
-        if (!sent) send_release(token);
+    send_releases();
 }
 
-void Worker::send_release(const std::string& token) {
-    releases_[token] = true;
-    queue_.release(id_, token, [this, token](const std::string& error) {
-        auto it = releases_.find(token);
-        if (it == releases_.end()) return;
-        if (error.empty()) {
-            releases_.erase(it);
+// One command for every token so far, however long Redis was away.
+void Worker::send_releases() {
+    if (releasing_ || releases_.empty()) return;
+    releasing_ = true;
+    std::vector<std::string> tokens(releases_.begin(), releases_.end());
+    queue_.release(id_, tokens, [this, tokens](const std::string& error) {
+        releasing_ = false;
+        if (!error.empty()) {
+            if (!report_timer_.pending()) report_timer_.arm(std::chrono::seconds(1));
             return;
         }
-        it->second = false;
-        if (!report_timer_.pending()) report_timer_.arm(std::chrono::seconds(1));
+        for (const std::string& t : tokens) releases_.erase(t);
     });
 }
 

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
 
 #include "libcommon/drainable.hpp"
@@ -60,7 +61,7 @@ private:
     void report(std::unique_ptr<Report> r);
     void send_report(std::uint64_t key);
     void on_reported(std::uint64_t key, bool retry_later);
-    void send_release(const std::string& token);
+    void send_releases();
     void resend();
     void wait_for_work(std::int64_t next_due_ms);
     void redis_failed(const std::string& what, const std::string& error);
@@ -81,7 +82,8 @@ private:
     std::map<std::uint64_t, std::unique_ptr<Run>> runs_;
     std::list<std::unique_ptr<Run>> ended_;  // destroyed on the next turn, never inside their own callback
     std::map<std::uint64_t, std::unique_ptr<Report>> reports_;  // by run id
-    std::map<std::string, bool> releases_;                        // token -> sent
+    std::set<std::string> releases_;  // tokens of fetches whose replies were lost
+    bool releasing_ = false;          // a release of them is in flight
     std::size_t fetching_ = 0;
     bool waiting_ = false;
     std::uint64_t wait_generation_ = 0;
