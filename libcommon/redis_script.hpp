@@ -16,7 +16,6 @@ namespace usersuite {
 class RedisScript {
 public:
     explicit RedisScript(std::string text);
-    const std::string& sha1() const { return sha1_; }
     void load_on_connect(RedisClient& redis) const;
 
     // keys and args as EVAL takes them; cb as RedisClient::command's. The
