@@ -23,27 +23,28 @@ std::string html_escape(const std::string& text) {
     return out;
 }
 
-std::string swagger_ui_page(const std::string& title) {
+// An HTML5 page; head and body are ours, only the title comes from config.
+std::string html_page(const std::string& title, const std::string& head, const std::string& body) {
     return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-           "<title>" + html_escape(title) + " - Swagger UI</title>\n"
-           "<link rel=\"stylesheet\" href=\"/_assets/swagger-ui/swagger-ui.css\">\n"
-           "</head>\n<body>\n<div id=\"swagger-ui\"></div>\n"
-           "<script src=\"/_assets/swagger-ui/swagger-ui-bundle.js\"></script>\n"
-           "<script>\n"
-           "window.ui = SwaggerUIBundle({url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true,\n"
-           "  presets: [SwaggerUIBundle.presets.apis], layout: 'BaseLayout', validatorUrl: null});\n"
-           "</script>\n</body>\n</html>\n";
+           "<title>" + html_escape(title) + "</title>\n" + head + "</head>\n<body>\n" + body + "</body>\n</html>\n";
 }
 
-std::string redoc_page(const std::string& title) {
-    return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-           "<title>" + html_escape(title) + " - ReDoc</title>\n"
-           "<style>body { margin: 0; padding: 0; }</style>\n"
-           "</head>\n<body>\n<redoc spec-url=\"/openapi.json\"></redoc>\n"
-           "<script src=\"/_assets/redoc/redoc.standalone.js\"></script>\n"
-           "</body>\n</html>\n";
+std::string swagger_ui_page(const std::string& project_name) {
+    return html_page(project_name + " - Swagger UI",
+                     "<link rel=\"stylesheet\" href=\"/_assets/swagger-ui/swagger-ui.css\">\n",
+                     "<div id=\"swagger-ui\"></div>\n"
+                     "<script src=\"/_assets/swagger-ui/swagger-ui-bundle.js\"></script>\n"
+                     "<script>\n"
+                     "window.ui = SwaggerUIBundle({url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true,\n"
+                     "  presets: [SwaggerUIBundle.presets.apis], layout: 'BaseLayout', validatorUrl: null});\n"
+                     "</script>\n");
+}
+
+std::string redoc_page(const std::string& project_name) {
+    return html_page(project_name + " - ReDoc", "<style>body { margin: 0; padding: 0; }</style>\n",
+                     "<redoc spec-url=\"/openapi.json\"></redoc>\n"
+                     "<script src=\"/_assets/redoc/redoc.standalone.js\"></script>\n");
 }
 
 }  // namespace
