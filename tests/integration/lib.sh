@@ -120,27 +120,31 @@ wait_until() {
 	done
 }
 
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 30000))
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-	done
-}
+# shellcheck source=scripts/lib/free-port.sh
+source "$repo/scripts/lib/free-port.sh"
 
 # start_own_users_api [flags...]: a users-api of this test's own on a free
-# TCP port, logging under $scratch/log; sets OWN_PID and OWN_URL.
+# TCP port, logging under $scratch/log; sets OWN_PID and OWN_URL. Another
+# port is tried when something took the chosen one in the meantime.
 start_own_users_api() {
 	local port
-	port=$(free_port)
-	"$bin/users-api" -c "$config" -l "127.0.0.1:$port" -o "LOG_DIR=$scratch/log" "$@" \
-		</dev/null >/dev/null 2>"$scratch/users-api.stderr" &
-	OWN_PID=$!
-	test_pids+=("$OWN_PID")
-	OWN_PORT=$port
-	OWN_URL=http://127.0.0.1:$port
-	wait_until 5 curl -s -o /dev/null "$OWN_URL/api/v1/hello" ||
-		fail "own users-api did not start: $(cat "$scratch/users-api.stderr")"
+	for _ in 1 2 3; do
+		port=$(free_port)
+		"$bin/users-api" -c "$config" -l "127.0.0.1:$port" -o "LOG_DIR=$scratch/log" "$@" \
+			</dev/null >/dev/null 2>"$scratch/users-api.stderr" &
+		OWN_PID=$!
+		test_pids+=("$OWN_PID")
+		OWN_PORT=$port
+		OWN_URL=http://127.0.0.1:$port
+		wait_until 5 own_users_api_answers_or_exited
+		curl -s -o /dev/null "$OWN_URL/api/v1/hello" && return 0
+		grep -q 'Address already in use' "$scratch/users-api.stderr" || break
+	done
+	fail "own users-api did not start: $(cat "$scratch/users-api.stderr")"
+}
+own_users_api_answers_or_exited() {
+	kill -0 "$OWN_PID" 2>/dev/null || return 0
+	curl -s -o /dev/null "$OWN_URL/api/v1/hello"
 }
 
 # has_client PORT: some client holds an established connection to PORT.
