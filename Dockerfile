@@ -4,7 +4,7 @@
 FROM debian:12 AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends g++ make pkg-config libevent-dev libpq-dev \
-      libhiredis-dev libjansson-dev libjwt-dev libcrypt-dev libssl-dev libgtest-dev python3-flasgger \
+      libhiredis-dev libjansson-dev libjwt-dev libcrypt-dev libjemalloc-dev libssl-dev libgtest-dev python3-flasgger \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -25,7 +25,7 @@ RUN mkdir -p /out-nginx/etc/nginx/conf.d /out-nginx/usr/share/usersuite/assets \
 FROM debian:12-slim AS suite
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libevent-2.1-7 libevent-pthreads-2.1-7 libpq5 \
-      libhiredis0.14 libjansson4 libjwt0 libcrypt1 libssl3 postgresql-client-15 curl ca-certificates \
+      libhiredis0.14 libjansson4 libjwt0 libcrypt1 libssl3 libjemalloc2 postgresql-client-15 curl ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --no-create-home --shell /usr/sbin/nologin usersuite \
  && install -d -o usersuite -g usersuite /var/spool/usersuite/mail

@@ -16,15 +16,16 @@ namespace {
     "to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "           \
     "floor(extract(epoch FROM created_at))::bigint"
 
-User user_from_row(const PGresult* r, int row) {
+// USER_COLUMNS from column first on.
+User user_from_row(const PGresult* r, int row, int first = 0) {
     User u;
-    u.id = std::stoll(PQgetvalue(r, row, 0));
-    u.email = PQgetvalue(r, row, 1);
-    u.hashed_password = PQgetvalue(r, row, 2);
-    u.name = PQgetvalue(r, row, 3);
-    u.created_at = PQgetvalue(r, row, 4);
-    u.updated_at = PQgetvalue(r, row, 5);
-    u.created_epoch = std::stoll(PQgetvalue(r, row, 6));
+    u.id = std::stoll(PQgetvalue(r, row, first));
+    u.email = PQgetvalue(r, row, first + 1);
+    u.hashed_password = PQgetvalue(r, row, first + 2);
+    u.name = PQgetvalue(r, row, first + 3);
+    u.created_at = PQgetvalue(r, row, first + 4);
+    u.updated_at = PQgetvalue(r, row, first + 5);
+    u.created_epoch = std::stoll(PQgetvalue(r, row, first + 6));
     return u;
 }
 
@@ -35,7 +36,43 @@ bool is_unavailable(const char* sqlstate) {
            std::strncmp(sqlstate, "53", 2) == 0;
 }
 
+StoreResult failure(const PGresult* result, const std::string& error) {
+    const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+    StoreResult out;
+    out.detail = error;
+    if (state != nullptr && std::strcmp(state, "23505") == 0)
+        out.status = StoreStatus::duplicate_email;
+    else if (result == nullptr || is_unavailable(state))
+        out.status = StoreStatus::unavailable;
+    else
+        out.status = StoreStatus::failed;
+    return out;
+}
+
+// A batched lookup's answer for one key: its row, after the key column.
+BatchedLookup::Callback one_user(UsersStore::Callback cb) {
+    return [cb = std::move(cb)](const PGresult* result, int row, const std::string& error) {
+        if (!error.empty()) {
+            cb(failure(result, error));
+            return;
+        }
+        StoreResult out;
+        out.status = row < 0 ? StoreStatus::not_found : StoreStatus::ok;
+        if (row >= 0) out.user = user_from_row(result, row, 1);
+        cb(std::move(out));
+    };
+}
+
 }  // namespace
+
+UsersStore::UsersStore(PgClient& db, std::chrono::milliseconds timeout)
+    : db_(db),
+      timeout_(timeout),
+      by_id_(db, "SELECT id::text, " USER_COLUMNS " FROM users WHERE id = ANY($1::bigint[])", timeout),
+      by_email_(db,
+                "SELECT k.wanted, " USER_COLUMNS
+                " FROM unnest($1::text[]) AS k(wanted) JOIN users ON lower(email) = lower(k.wanted)",
+                timeout) {}
 
 Json User::to_json() const {
     return Json::object()
@@ -48,19 +85,11 @@ Json User::to_json() const {
 
 void UsersStore::run(const std::string& sql, PgParams params, Callback cb) {
     db_.query(sql, std::move(params), timeout_, [cb = std::move(cb)](PgResult result, const std::string& error) {
-        StoreResult out;
         if (!error.empty()) {
-            const char* state = result ? PQresultErrorField(result.get(), PG_DIAG_SQLSTATE) : nullptr;
-            out.detail = error;
-            if (state != nullptr && std::strcmp(state, "23505") == 0)
-                out.status = StoreStatus::duplicate_email;
-            else if (!result || is_unavailable(state))
-                out.status = StoreStatus::unavailable;
-            else
-                out.status = StoreStatus::failed;
-            cb(std::move(out));
+            cb(failure(result.get(), error));
             return;
         }
+        StoreResult out;
         for (int i = 0; i < PQntuples(result.get()); ++i) out.users.push_back(user_from_row(result.get(), i));
         if (!out.users.empty()) out.user = out.users.front();
         // A statement that returns rows found something; DELETE counts instead.
@@ -76,12 +105,10 @@ void UsersStore::create(const std::string& email, const std::string& hashed_pass
             {email, hashed_password, name}, std::move(cb));
 }
 
-void UsersStore::find_by_id(std::int64_t id, Callback cb) {
-    run("SELECT " USER_COLUMNS " FROM users WHERE id = $1", {std::to_string(id)}, std::move(cb));
-}
+void UsersStore::find_by_id(std::int64_t id, Callback cb) { by_id_.find(std::to_string(id), one_user(std::move(cb))); }
 
 void UsersStore::find_by_email(const std::string& email, Callback cb) {
-    run("SELECT " USER_COLUMNS " FROM users WHERE lower(email) = lower($1)", {email}, std::move(cb));
+    by_email_.find(email, one_user(std::move(cb)));
 }
 
 void UsersStore::list(std::int64_t skip, std::int64_t limit, Callback cb) {

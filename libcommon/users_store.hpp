@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "libcommon/batched_lookup.hpp"
 #include "libcommon/json.hpp"
 #include "libcommon/pg_connection.hpp"
 
@@ -52,9 +53,10 @@ class UsersStore {
 public:
     using Callback = std::function<void(StoreResult)>;
 
-    UsersStore(PgClient& db, std::chrono::milliseconds timeout) : db_(db), timeout_(timeout) {}
+    UsersStore(PgClient& db, std::chrono::milliseconds timeout);
 
     void create(const std::string& email, const std::string& hashed_password, const std::string& name, Callback cb);
+    // The two lookups are batched (batched_lookup.hpp).
     void find_by_id(std::int64_t id, Callback cb);
     // Case-insensitive, as the unique index.
     void find_by_email(const std::string& email, Callback cb);
@@ -68,6 +70,8 @@ private:
     void run(const std::string& sql, PgParams params, Callback cb);
     PgClient& db_;
     std::chrono::milliseconds timeout_;
+    BatchedLookup by_id_;
+    BatchedLookup by_email_;
 };
 
 }  // namespace usersuite

@@ -1,0 +1,89 @@
+#include "libcommon/batched_lookup.hpp"
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <memory>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "libcommon/pg_client.hpp"
+
+namespace usersuite {
+
+namespace {
+// Two statements at a time keep both of PostgreSQL's cores busy on a small
+// machine; more would only split the waiting lookups into smaller batches.
+constexpr int kMaxInFlight = 2;
+// A bound on one statement's array, so that a burst is split rather than
+// sent as one huge parameter.
+constexpr std::size_t kMaxBatch = 256;
+}  // namespace
+
+std::string pg_text_array(const std::vector<std::string>& items) {
+    std::string out = "{";
+    for (const auto& item : items) {
+        if (out.size() > 1) out += ',';
+        out += '"';
+        for (char c : item) {
+            if (c == '"' || c == '\\') out += '\\';
+            out += c;
+        }
+        out += '"';
+    }
+    out += '}';
+    return out;
+}
+
+BatchedLookup::BatchedLookup(PgClient& db, std::string sql, std::chrono::milliseconds timeout)
+    : db_(db), sql_(std::move(sql)), timeout_(timeout), alive_(std::make_shared<bool>(true)) {}
+
+BatchedLookup::~BatchedLookup() { *alive_ = false; }
+
+void BatchedLookup::find(std::string key, Callback cb) {
+    waiting_.push_back({std::move(key), std::chrono::steady_clock::now() + timeout_, std::move(cb)});
+    if (in_flight_ < kMaxInFlight) send();
+}
+
+void BatchedLookup::send() {
+    auto now = std::chrono::steady_clock::now();
+    auto batch = std::make_shared<std::vector<Lookup>>();
+    while (!waiting_.empty() && batch->size() < kMaxBatch) {
+        batch->push_back(std::move(waiting_.front()));
+        waiting_.pop_front();
+    }
+    if (batch->empty()) return;
+    std::vector<std::string> keys;
+    auto deadline = batch->front().deadline;
+    for (const auto& l : *batch) {
+        keys.push_back(l.key);
+        deadline = std::min(deadline, l.deadline);
+    }
+    if (deadline <= now) {
+        // The oldest waited out its whole deadline behind busy statements.
+        for (auto& l : *batch) l.cb(nullptr, -1, "PostgreSQL busy: timed out waiting for a connection");
+        if (in_flight_ < kMaxInFlight) send();
+        return;
+    }
+    ++in_flight_;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+    db_.query(sql_, {pg_text_array(keys)}, std::max(left, std::chrono::milliseconds(1)),
+              [this, alive = alive_, batch](PgResult result, const std::string& error) {
+                  if (!*alive) return;
+                  --in_flight_;
+                  if (!error.empty()) {
+                      for (auto& l : *batch) l.cb(result.get(), -1, error);
+                  } else {
+                      std::unordered_map<std::string, int> rows;
+                      for (int i = 0; i < PQntuples(result.get()); ++i) rows.emplace(PQgetvalue(result.get(), i, 0), i);
+                      for (auto& l : *batch) {
+                          auto it = rows.find(l.key);
+                          l.cb(result.get(), it == rows.end() ? -1 : it->second, error);
+                      }
+                  }
+                  if (*alive && !waiting_.empty() && in_flight_ < kMaxInFlight) send();
+              });
+}
+
+}  // namespace usersuite
