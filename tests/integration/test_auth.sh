@@ -555,6 +555,47 @@ test_token_of_a_deleted_account_does_not_work_for_a_new_one_with_that_email() {
 	assert_status 200
 }
 
+# Lookups that arrive together are answered by one query (batched_lookup.hpp):
+# each request must still get the user of its own token.
+test_me_concurrent_requests_each_get_the_user_of_their_token() {
+	local i j emails=() tokens=()
+	for i in $(seq 1 12); do
+		auth_new_user
+		token_for "$USER_EMAIL" "$USER_PASSWORD"
+		emails+=("$USER_EMAIL")
+		tokens+=("$TOKEN")
+	done
+	for j in 1 2 3 4 5; do
+		for i in "${!tokens[@]}"; do
+			curl -s -o "$scratch/me.$i.$j" -H "Authorization: Bearer ${tokens[$i]}" --max-time 10 \
+				"$base_url/api/v1/auth/me" &
+		done
+	done
+	wait
+	for j in 1 2 3 4 5; do
+		for i in "${!tokens[@]}"; do
+			assert_eq "${emails[$i]}" "$(jq -r .email "$scratch/me.$i.$j")" "the email of /me for token $i, round $j"
+		done
+	done
+}
+
+# Keys travel to PostgreSQL inside an array literal: quotes, backslashes,
+# braces and commas in a token's sub must neither break it nor match anyone.
+test_me_sub_with_array_literal_characters_is_401_and_an_email_with_braces_works() {
+	local key now sub
+	key=$(auth_secret)
+	now=$(date +%s)
+	for sub in 'a"b@example.com' 'a\b@example.com' '{x,y}@example.com' 'NULL' '}' '",' ; do
+		me "$(auth_forge "$auth_hs256" "$(auth_claims "$sub" "$now" $((now + 600)))" "$key")"
+		assert_auth_401
+	done
+	auth_new_user "o'k{$RANDOM}|x@example.com"
+	token_for "$USER_EMAIL" "$USER_PASSWORD"
+	me "$TOKEN"
+	assert_status 200
+	assert_eq "$USER_EMAIL" "$(jqb .email)" "email"
+}
+
 # ---- logs
 
 test_login_success_and_failure_are_logged_with_the_request_id() {
