@@ -1,6 +1,6 @@
 // Single-row lookups by key (a user by id, by email) coalesced into one
-// query: while kMaxInFlight queries of this lookup are with PostgreSQL, the
-// lookups that arrive wait and then go together as one array parameter.
+// query: while a query of this lookup is with PostgreSQL, the lookups that
+// arrive wait and then go together as one array parameter.
 // Under load one statement answers dozens of requests, which is what keeps
 // PostgreSQL's per-statement cost from capping the token check and the
 // uncached user read; an idle daemon still sends each lookup at once.
