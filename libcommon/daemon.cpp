@@ -24,6 +24,15 @@
 #define USERSUITE_SYSCONFDIR "/usr/local/etc/usersuite"
 #endif
 
+// jemalloc's settings for the programs (the Makefile links them with it):
+// freed pages go back to the system within a second, by its background
+// thread, so a daemon idle after a burst does not keep the burst's memory.
+// glibc's malloc, in the tests, never reads this.
+extern "C" {
+extern const char* malloc_conf;
+const char* malloc_conf = "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0";
+}
+
 namespace usersuite {
 
 namespace {
