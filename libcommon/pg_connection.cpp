@@ -29,7 +29,10 @@ PgConnection::PgConnection(EventLoop& loop, std::string url, std::string applica
       url_(std::move(url)),
       application_name_(std::move(application_name)),
       echo_(echo),
-      options_("-c statement_timeout=" + std::to_string(statement_timeout.count())),
+      // Timestamps come back in one known form, ISO 8601 in UTC, whatever
+      // the server's defaults (users_store.cpp reads them).
+      options_("-c statement_timeout=" + std::to_string(statement_timeout.count()) +
+               " -c TimeZone=UTC -c DateStyle=ISO"),
       deadline_(loop, [this] { on_deadline(); }) {}
 
 PgConnection::~PgConnection() {

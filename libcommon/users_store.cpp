@@ -3,6 +3,8 @@
 #include <libpq-fe.h>
 
 #include <cstring>
+#include <ctime>
+#include <stdexcept>
 
 #include "libcommon/pg_client.hpp"
 
@@ -10,11 +12,50 @@ namespace usersuite {
 
 namespace {
 
-#define USER_COLUMNS                                                                          \
-    "id, email, hashed_password, name, "                                                      \
-    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "           \
-    "to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "           \
-    "floor(extract(epoch FROM created_at))::bigint"
+// Timestamps as the server writes them (ISO, UTC: pg_connection.cpp sets
+// the session so): formatting them in SQL with to_char cost PostgreSQL more
+// than finding the row.
+#define USER_COLUMNS "id, email, hashed_password, name, created_at, updated_at"
+
+// "2026-02-10 10:30:45.12+00" (PostgreSQL drops trailing zeros of the
+// fraction, and the fraction when it is zero) to api.md's
+// "2026-02-10T10:30:45.120000Z"; the whole seconds since the epoch to *epoch.
+std::string iso_timestamp(const char* text, std::int64_t* epoch = nullptr) {
+    // "YYYY-MM-DD HH:MM:SS": digits everywhere but at the separators.
+    static constexpr char kShape[] = "dddd-dd-dd dd:dd:dd";
+    auto bad = [text] { return std::runtime_error(std::string("unexpected timestamp from PostgreSQL: ") + text); };
+    for (int i = 0; kShape[i] != '\0'; ++i) {
+        bool digit = text[i] >= '0' && text[i] <= '9';
+        if (kShape[i] == 'd' ? !digit : text[i] != kShape[i]) throw bad();
+    }
+    std::string out(text, 19);
+    out[10] = 'T';
+    const char* rest = text + 19;
+    std::string fraction;
+    if (*rest == '.')
+        for (++rest; *rest >= '0' && *rest <= '9'; ++rest) fraction += *rest;
+    if (std::strcmp(rest, "+00") != 0 || fraction.size() > 6) throw bad();
+    fraction.resize(6, '0');
+    out += '.';
+    out += fraction;
+    out += 'Z';
+    if (epoch != nullptr) {
+        auto number = [text](int at, int digits) {
+            int n = 0;
+            for (int i = 0; i < digits; ++i) n = n * 10 + (text[at + i] - '0');
+            return n;
+        };
+        std::tm tm{};
+        tm.tm_year = number(0, 4) - 1900;
+        tm.tm_mon = number(5, 2) - 1;
+        tm.tm_mday = number(8, 2);
+        tm.tm_hour = number(11, 2);
+        tm.tm_min = number(14, 2);
+        tm.tm_sec = number(17, 2);
+        *epoch = static_cast<std::int64_t>(timegm(&tm));
+    }
+    return out;
+}
 
 // USER_COLUMNS from column first on.
 User user_from_row(const PGresult* r, int row, int first = 0) {
@@ -23,9 +64,8 @@ User user_from_row(const PGresult* r, int row, int first = 0) {
     u.email = PQgetvalue(r, row, first + 1);
     u.hashed_password = PQgetvalue(r, row, first + 2);
     u.name = PQgetvalue(r, row, first + 3);
-    u.created_at = PQgetvalue(r, row, first + 4);
-    u.updated_at = PQgetvalue(r, row, first + 5);
-    u.created_epoch = std::stoll(PQgetvalue(r, row, first + 6));
+    u.created_at = iso_timestamp(PQgetvalue(r, row, first + 4), &u.created_epoch);
+    u.updated_at = iso_timestamp(PQgetvalue(r, row, first + 5));
     return u;
 }
 

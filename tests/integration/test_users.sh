@@ -271,6 +271,26 @@ test_list_users_ordered_by_id_with_skip_limit_and_bounds() {
 
 # ---- GET /api/v1/users/{id}
 
+# PostgreSQL writes "…:00+00" for a whole second and "…:00.5+00" for a half;
+# api.md's timestamps always carry six digits and a Z.
+test_timestamps_keep_six_fraction_digits_whatever_postgres_trims() {
+	users_new "" "" "Clock"
+	users_psql -c "SET session_replication_role = replica" -c "UPDATE users SET created_at = '2026-01-02 03:04:05+00', updated_at = '2026-01-02 03:04:05.5+00' WHERE id = $USER_ID"
+	get "/api/v1/users/$USER_ID"
+	assert_status 200
+	assert_eq 2026-01-02T03:04:05.000000Z "$(jqb .created_at)" "created_at"
+	assert_eq 2026-01-02T03:04:05.500000Z "$(jqb .updated_at)" "updated_at"
+	users_psql -c "SET session_replication_role = replica" -c "UPDATE users SET created_at = '1999-12-31 23:59:59.000001+00' WHERE id = $USER_ID"
+	users_list_contains_created "$USER_ID" 1999-12-31T23:59:59.000001Z
+}
+users_list_contains_created() {
+	local skip
+	skip=$(users_psql -c "SELECT count(*) FROM users WHERE id < $1")
+	get "/api/v1/users?skip=$skip&limit=1"
+	assert_status 200
+	assert_eq "$1 $2" "$(jqb '.[0] | "\(.id) \(.created_at)"')" "the listed user's created_at"
+}
+
 test_get_user_200_404_and_422_for_bad_ids() {
 	users_new "" "" "Getter"
 	get "/api/v1/users/$USER_ID" -H 'X-Request-ID: users-get'
