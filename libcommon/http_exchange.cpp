@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 
 #include "libcommon/http_server.hpp"
 #include "libcommon/urlencoded.hpp"
@@ -37,6 +38,24 @@ const char* reason_phrase(int status) {
         case 431: return "Request Header Fields Too Large";
         default: return nullptr;  // evhttp's own table
     }
+}
+
+// The Date header, formatted once a second: evhttp would otherwise run
+// gmtime and a printf for every reply.
+const char* http_date() {
+    struct Cache {
+        time_t second = -1;
+        char text[40] = {};
+    };
+    thread_local Cache cache;
+    time_t now = std::time(nullptr);
+    if (now != cache.second) {
+        std::tm tm{};
+        gmtime_r(&now, &tm);
+        std::strftime(cache.text, sizeof cache.text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        cache.second = now;
+    }
+    return cache.text;
 }
 
 }  // namespace
@@ -142,16 +161,15 @@ void Exchange::send(int status, const std::string* body, const HeaderList& extra
     for (const auto& [name, value] : extra) evhttp_add_header(out, name.c_str(), value.c_str());
     if (server_.draining_) evhttp_add_header(out, "Connection", "close");
 
-    evbuffer* buf = evbuffer_new();
-    if (buf == nullptr) throw std::bad_alloc();
+    evhttp_add_header(out, "Date", http_date());
     if (body != nullptr) {
-        if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD)
-            evhttp_add_header(out, "Content-Length", std::to_string(body->size()).c_str());
-        else
-            evbuffer_add(buf, body->data(), body->size());
+        // Given here, evhttp does not printf it; a HEAD reply carries the
+        // length of the body it leaves out.
+        evhttp_add_header(out, "Content-Length", std::to_string(body->size()).c_str());
+        if (evhttp_request_get_command(req) != EVHTTP_REQ_HEAD)
+            evbuffer_add(evhttp_request_get_output_buffer(req), body->data(), body->size());
     }
-    evhttp_send_reply(req, status, reason_phrase(status), buf);
-    evbuffer_free(buf);
+    evhttp_send_reply(req, status, reason_phrase(status), nullptr);
     server_.deadlines_.reply_sent(connection_);
     server_.finished(this, status);
 }
