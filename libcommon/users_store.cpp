@@ -89,6 +89,16 @@ StoreResult failure(const PGresult* result, const std::string& error) {
     return out;
 }
 
+// A row this code cannot read (a timestamp such as 'infinity' written
+// straight into the table) fails its request with a logged 500, and never
+// escapes into the event loop.
+StoreResult unreadable(const std::exception& e) {
+    StoreResult out;
+    out.status = StoreStatus::failed;
+    out.detail = std::string("unreadable users row: ") + e.what();
+    return out;
+}
+
 // A batched lookup's answer for one key: its row, after the key column.
 BatchedLookup::Callback one_user(UsersStore::Callback cb) {
     return [cb = std::move(cb)](const PGresult* result, int row, const std::string& error) {
@@ -98,7 +108,11 @@ BatchedLookup::Callback one_user(UsersStore::Callback cb) {
         }
         StoreResult out;
         out.status = row < 0 ? StoreStatus::not_found : StoreStatus::ok;
-        if (row >= 0) out.user = user_from_row(result, row, 1);
+        try {
+            if (row >= 0) out.user = user_from_row(result, row, 1);
+        } catch (const std::exception& e) {
+            out = unreadable(e);
+        }
         cb(std::move(out));
     };
 }
@@ -130,7 +144,12 @@ void UsersStore::run(const std::string& sql, PgParams params, Callback cb) {
             return;
         }
         StoreResult out;
-        for (int i = 0; i < PQntuples(result.get()); ++i) out.users.push_back(user_from_row(result.get(), i));
+        try {
+            for (int i = 0; i < PQntuples(result.get()); ++i) out.users.push_back(user_from_row(result.get(), i));
+        } catch (const std::exception& e) {
+            cb(unreadable(e));
+            return;
+        }
         if (!out.users.empty()) out.user = out.users.front();
         // A statement that returns rows found something; DELETE counts instead.
         bool found = PQnfields(result.get()) > 0 ? !out.users.empty() : std::strcmp(PQcmdTuples(result.get()), "0") != 0;

@@ -283,6 +283,22 @@ test_timestamps_keep_six_fraction_digits_whatever_postgres_trims() {
 	users_psql -c "SET session_replication_role = replica" -c "UPDATE users SET created_at = '1999-12-31 23:59:59.000001+00' WHERE id = $USER_ID"
 	users_list_contains_created "$USER_ID" 1999-12-31T23:59:59.000001Z
 }
+# A row the daemon cannot read is that request's 500, never the daemon's end.
+test_unreadable_timestamp_is_a_500_and_the_daemon_serves_on() {
+	users_new "" "" "Forever"
+	at_exit "pg_super -d usersuite -c 'DELETE FROM users WHERE id = $USER_ID'"
+	users_psql -c "UPDATE users SET created_at = '-infinity' WHERE id = $USER_ID"
+	local n
+	for n in 1 2; do
+		direct_process "$n" GET "/api/v1/users/$USER_ID"
+		assert_error 500
+		assert_eq 'Internal Server Error' "$(jqb .detail)" "detail"
+		direct_process "$n" GET /api/v1/hello
+		assert_status 200
+	done
+	grep -q "unreadable users row: unexpected timestamp from PostgreSQL: -infinity" "$STACK_DIR/log/error.log" ||
+		fail "no ERROR line naming the unreadable row"
+}
 users_list_contains_created() {
 	local skip
 	skip=$(users_psql -c "SELECT count(*) FROM users WHERE id < $1")
