@@ -2,6 +2,9 @@
 
 #include <hiredis/hiredis.h>
 
+#include <string_view>
+#include <vector>
+
 #include "libcommon/log.hpp"
 #include "libcommon/redis_client.hpp"
 #include "libcommon/redis_script.hpp"
@@ -54,7 +57,7 @@ std::chrono::seconds cache_lock_ttl(std::chrono::milliseconds statement_timeout)
 
 UserCache::UserCache(RedisClient& redis, std::chrono::seconds ttl, std::chrono::seconds lock_ttl,
                      std::chrono::milliseconds timeout)
-    : redis_(redis), ttl_(ttl), lock_ttl_(lock_ttl), timeout_(timeout) {
+    : redis_(redis), ttl_(ttl), lock_ttl_(lock_ttl), timeout_(timeout), alive_(std::make_shared<bool>(true)) {
     for (const RedisScript* s : {&kFillScript, &kLockScript, &kUnlockScript}) s->load_on_connect(redis);
 }
 
@@ -63,30 +66,57 @@ void UserCache::read(std::int64_t id, ReadCallback cb) {
         cb(std::nullopt, std::nullopt);
         return;
     }
-    redis_.command({"MGET", gen_key(id), entry_key(id)}, timeout_,
-                   [cb = std::move(cb)](const redisReply* reply, const std::string& error) {
-                       if (!error.empty() || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
-                           cb(std::nullopt, std::nullopt);  // Redis away: PostgreSQL answers, nothing is filled
-                           return;
-                       }
-                       const redisReply* g = reply->element[0];
-                       const redisReply* e = reply->element[1];
-                       std::string gen = g->type == REDIS_REPLY_STRING ? std::string(g->str, g->len) : "";
-                       if (is_lock(gen)) {
-                           cb(std::nullopt, std::nullopt);
-                           return;
-                       }
-                       if (e->type == REDIS_REPLY_STRING) {
-                           std::string entry(e->str, e->len);
-                           std::size_t nl = entry.find('\n');
-                           if (nl != std::string::npos && entry.compare(0, nl, gen) == 0) {
-                               cb(entry.substr(nl + 1), std::nullopt);
-                               return;
-                           }
-                       }
-                       cb(std::nullopt, gen);
-                   });
+    reads_.push_back({id, std::move(cb)});
+    if (!reading_) send_reads();
 }
+
+// One MGET for every read waiting: gen and entry of each id in turn. As with
+// batched_lookup.hpp, every read is answered by a command sent after it
+// arrived, so it sees every lock and generation set before it.
+void UserCache::send_reads() {
+    constexpr std::size_t kMaxBatch = 256;
+    auto batch = std::make_shared<std::vector<Read>>();
+    std::vector<std::string> args{"MGET"};
+    while (!reads_.empty() && batch->size() < kMaxBatch) {
+        args.push_back(gen_key(reads_.front().id));
+        args.push_back(entry_key(reads_.front().id));
+        batch->push_back(std::move(reads_.front()));
+        reads_.pop_front();
+    }
+    if (batch->empty()) return;
+    reading_ = true;
+    redis_.command(args, timeout_, [this, alive = alive_, batch](const redisReply* reply, const std::string& error) {
+        if (!*alive) return;
+        reading_ = false;
+        if (!reads_.empty()) send_reads();
+        bool usable = error.empty() && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 * batch->size();
+        for (std::size_t i = 0; i < batch->size(); ++i) {
+            ReadCallback& cb = (*batch)[i].cb;
+            if (!usable) {
+                cb(std::nullopt, std::nullopt);  // Redis away: PostgreSQL answers, nothing is filled
+                continue;
+            }
+            const redisReply* g = reply->element[2 * i];
+            const redisReply* e = reply->element[2 * i + 1];
+            std::string gen = g->type == REDIS_REPLY_STRING ? std::string(g->str, g->len) : "";
+            if (is_lock(gen)) {
+                cb(std::nullopt, std::nullopt);
+                continue;
+            }
+            if (e->type == REDIS_REPLY_STRING) {
+                std::string_view entry(e->str, e->len);
+                std::size_t nl = entry.find('\n');
+                if (nl != std::string_view::npos && entry.substr(0, nl) == gen) {
+                    cb(std::string(entry.substr(nl + 1)), std::nullopt);
+                    continue;
+                }
+            }
+            cb(std::nullopt, gen);
+        }
+    });
+}
+
+UserCache::~UserCache() { *alive_ = false; }
 
 void UserCache::fill(std::int64_t id, const std::string& fill_token, const std::string& user_json) {
     kFillScript.run(redis_, {gen_key(id), entry_key(id)}, {fill_token, user_json, std::to_string(ttl_.count())},

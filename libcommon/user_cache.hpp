@@ -2,7 +2,8 @@
 // processes. Each user has a generation key beside the cached entry; an
 // entry counts only while it carries the current generation.
 //
-//   read:  MGET gen entry. A hit when the entry's generation is the current
+//   read:  MGET gen entry (the reads waiting while one MGET is out go
+//          together in the next). A hit when the entry's generation is the current
 //          one. On a miss, read PostgreSQL, then fill: a Lua script stores
 //          the entry only if the generation is still the one seen before the
 //          read, so a reader that raced a writer never stores old data.
@@ -19,7 +20,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -35,6 +38,9 @@ class UserCache {
 public:
     UserCache(RedisClient& redis, std::chrono::seconds ttl, std::chrono::seconds lock_ttl,
               std::chrono::milliseconds timeout);
+    ~UserCache();
+    UserCache(const UserCache&) = delete;
+    UserCache& operator=(const UserCache&) = delete;
 
     // cached: the user's JSON on a hit. fill_token: set on a miss when the
     // caller may fill after reading PostgreSQL (absent under a lock or while
@@ -51,10 +57,19 @@ public:
     bool enabled() const { return ttl_.count() > 0; }
 
 private:
+    struct Read {
+        std::int64_t id;
+        ReadCallback cb;
+    };
+    void send_reads();
+
     RedisClient& redis_;
     std::chrono::seconds ttl_;
     std::chrono::seconds lock_ttl_;
     std::chrono::milliseconds timeout_;
+    std::deque<Read> reads_;
+    bool reading_ = false;
+    std::shared_ptr<bool> alive_;
 };
 
 }  // namespace usersuite

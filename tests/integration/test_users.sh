@@ -657,6 +657,30 @@ test_delete_403_for_another_user_404_for_absent_401_without_token() {
 
 # ---- the cache
 
+# Cache reads that arrive together go to Redis as one MGET (user_cache.cpp):
+# each request must still get its own user, cached or not.
+test_cache_concurrent_reads_of_different_users_each_get_their_own() {
+	local i j round ids=()
+	for i in $(seq 1 8); do
+		users_new "" "" "Reader $i"
+		ids+=("$USER_ID")
+	done
+	for round in cold warm; do
+		for j in 1 2 3 4 5; do
+			for i in "${!ids[@]}"; do
+				curl -s -o "$scratch/read.$round.$i.$j" --max-time 10 "$base_url/api/v1/users/${ids[$i]}" &
+			done
+		done
+		wait
+		for j in 1 2 3 4 5; do
+			for i in "${!ids[@]}"; do
+				assert_eq "${ids[$i]} Reader $((i + 1))" "$(jq -r '"\(.id) \(.name)"' "$scratch/read.$round.$i.$j")" \
+					"user ${ids[$i]}, $round round $j"
+			done
+		done
+	done
+}
+
 test_cache_get_fills_redis_and_later_gets_are_served_from_it() {
 	users_new "" "" "Cached Name"
 	stack_redis DEL "$(users_key "$USER_ID")" >/dev/null
