@@ -49,26 +49,30 @@ void BatchedLookup::find(std::string key, Callback cb) {
 
 void BatchedLookup::send() {
     auto now = std::chrono::steady_clock::now();
+    // Lookups wait in arrival order with one timeout, so the ones that
+    // waited out their deadline behind a slow statement are at the front.
+    std::vector<Lookup> late;
+    while (!waiting_.empty() && waiting_.front().deadline <= now) {
+        late.push_back(std::move(waiting_.front()));
+        waiting_.pop_front();
+    }
     auto batch = std::make_shared<std::vector<Lookup>>();
     while (!waiting_.empty() && batch->size() < kMaxBatch) {
         batch->push_back(std::move(waiting_.front()));
         waiting_.pop_front();
     }
-    if (batch->empty()) return;
+    // The late are answered after the batch is out, so that a lookup one of
+    // them starts queues behind it.
+    if (!batch->empty()) send_batch(batch, now);
+    for (auto& l : late) l.cb(nullptr, -1, "PostgreSQL busy: timed out waiting for a connection");
+}
+
+void BatchedLookup::send_batch(const std::shared_ptr<std::vector<Lookup>>& batch,
+                               std::chrono::steady_clock::time_point now) {
     std::vector<std::string> keys;
-    auto deadline = batch->front().deadline;
-    for (const auto& l : *batch) {
-        keys.push_back(l.key);
-        deadline = std::min(deadline, l.deadline);
-    }
-    if (deadline <= now) {
-        // The oldest waited out its whole deadline behind busy statements.
-        for (auto& l : *batch) l.cb(nullptr, -1, "PostgreSQL busy: timed out waiting for a connection");
-        if (in_flight_ < kMaxInFlight) send();
-        return;
-    }
+    for (const auto& l : *batch) keys.push_back(l.key);
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(batch->front().deadline - now);
     ++in_flight_;
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
     db_.query(sql_, {pg_text_array(keys)}, std::max(left, std::chrono::milliseconds(1)),
               [this, alive = alive_, batch](PgResult result, const std::string& error) {
                   if (!*alive) return;

@@ -44,6 +44,7 @@ private:
         Callback cb;
     };
     void send();
+    void send_batch(const std::shared_ptr<std::vector<Lookup>>& batch, std::chrono::steady_clock::time_point now);
 
     PgClient& db_;
     std::string sql_;
