@@ -95,9 +95,12 @@ void check_value(const KeySpec& k, const std::string& v) {
             if (!parse_url(v, &why)) throw ConfigError(k.name, why);
             std::string scheme = v.substr(0, v.find(':'));
             std::string all = std::string("|") + k.choices + "|";
-            if (all.find("|" + scheme + "|") == std::string::npos)
-                throw ConfigError(k.name, "the scheme must be " + std::string(k.choices) + "://, not " + scheme);
-            if (scheme == "redis") {
+            if (all.find("|" + scheme + "|") == std::string::npos) {
+                std::string schemes;
+                for (char c : std::string(k.choices)) schemes += c == '|' ? std::string(":// or ") : std::string(1, c);
+                throw ConfigError(k.name, "the scheme must be " + schemes + "://, not " + scheme);
+            }
+            if (scheme == "redis" || scheme == "unix") {
                 redis_endpoint_from_url(k.name, v);
             } else {
                 char* err = nullptr;

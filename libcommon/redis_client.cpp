@@ -8,6 +8,7 @@
 
 #include "libcommon/config.hpp"
 #include "libcommon/url.hpp"
+#include "libcommon/urlencoded.hpp"
 
 namespace usersuite {
 
@@ -21,19 +22,40 @@ RedisEndpoint redis_endpoint(const Config& config) {
     return e;
 }
 
+namespace {
+
+int database_number(const std::string& key, const std::string& text) {
+    bool ok = !text.empty() && text.size() <= 2 && text.find_first_not_of("0123456789") == std::string::npos;
+    if (!ok || std::stoi(text) > 15) throw ConfigError(key, "the database must be 0 to 15");
+    return std::stoi(text);
+}
+
+}  // namespace
+
+std::string RedisEndpoint::where() const {
+    return socket_path.empty() ? host + ":" + std::to_string(port) : "unix:" + socket_path;
+}
+
 RedisEndpoint redis_endpoint_from_url(const std::string& key, const std::string& url_text) {
     RedisEndpoint e;
     std::string why;
     auto url = parse_url(url_text, &why);
-    if (!url || url->host.empty()) throw ConfigError(key, url ? "the URL has no host" : why);
+    if (!url) throw ConfigError(key, why);
+    e.password = url->password;
+    if (url->scheme == "unix") {
+        if (!url->host.empty() || url->path.empty())
+            throw ConfigError(key, "expected unix:///PATH/TO/redis.sock[?db=N], with the socket's absolute path");
+        e.socket_path = "/" + url->path;
+        for (const auto& [name, value] : parse_urlencoded(url->query)) {
+            if (name != "db") throw ConfigError(key, "unknown parameter \"" + name + "\": only db=N is read");
+            e.db = database_number(key, value);
+        }
+        return e;
+    }
+    if (url->host.empty()) throw ConfigError(key, "the URL has no host");
     e.host = url->host;
     if (url->port != 0) e.port = url->port;
-    e.password = url->password;
-    if (!url->path.empty()) {
-        bool ok = url->path.size() <= 2 && url->path.find_first_not_of("0123456789") == std::string::npos;
-        if (!ok || std::stoi(url->path) > 15) throw ConfigError(key, "the database must be 0 to 15");
-        e.db = std::stoi(url->path);
-    }
+    if (!url->path.empty()) e.db = database_number(key, url->path);
     return e;
 }
 
@@ -63,7 +85,9 @@ RedisClient::~RedisClient() {
 
 bool RedisClient::ensure_connected(std::string* error) {
     if (ac_ != nullptr) return true;
-    redisAsyncContext* ac = redisAsyncConnect(endpoint_.host.c_str(), endpoint_.port);
+    redisAsyncContext* ac = endpoint_.socket_path.empty()
+                                ? redisAsyncConnect(endpoint_.host.c_str(), endpoint_.port)
+                                : redisAsyncConnectUnix(endpoint_.socket_path.c_str());
     if (ac == nullptr || ac->err != 0) {
         *error = ac != nullptr ? ac->errstr : "out of memory";
         if (ac != nullptr) redisAsyncFree(ac);
@@ -166,7 +190,7 @@ void RedisClient::on_connect(const redisAsyncContext* ac, int status) {
         return;
     }
     self->last_error_.clear();
-    self->log_.info(kNoRequest, "connected to Redis at " + self->endpoint_.host + ":" + std::to_string(self->endpoint_.port));
+    self->log_.info(kNoRequest, "connected to Redis at " + self->endpoint_.where());
 }
 
 void RedisClient::on_disconnect(const redisAsyncContext* ac, int status) {

@@ -25,13 +25,18 @@ class Config;
 struct RedisEndpoint {
     std::string host = "127.0.0.1";
     int port = 6379;
+    std::string socket_path;  // a Unix socket instead of host and port when set
     std::string password;
     int db = 0;
+
+    // "HOST:PORT" or "unix:PATH", for log lines.
+    std::string where() const;
 };
 
 // From REDIS_URL when set, else REDIS_HOST, REDIS_PORT and REDIS_DB.
 RedisEndpoint redis_endpoint(const Config& config);
-// redis://[:PASSWORD@]HOST[:PORT][/DB]; throws ConfigError naming key.
+// redis://[:PASSWORD@]HOST[:PORT][/DB] or unix://[:PASSWORD@]/PATH[?db=DB]
+// (as redis-py writes them); throws ConfigError naming key.
 RedisEndpoint redis_endpoint_from_url(const std::string& key, const std::string& url);
 
 class RedisClient {

@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
 
         DaemonSignals signals(loop, worker, std::chrono::seconds(config.integer("SHUTDOWN_TIMEOUT")));
         log_process_up(kInfo,
-                       "redis " + redis_at.host + ":" + std::to_string(redis_at.port) + " as worker " + worker.id() +
+                       "redis " + redis_at.where() + " as worker " + worker.id() +
                            ", " + std::to_string(settings.concurrency) + " job(s) at once",
                        started);
         loop.run();

@@ -1,6 +1,7 @@
 // Config::load: the env-style file, the environment, the -o overrides, and
 // the checks of every value against the key table.
 #include "libcommon/config.hpp"
+#include "libcommon/redis_client.hpp"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -285,6 +286,21 @@ TEST(ConfigValues, RedisUrlNeedsAHostAndADatabaseFrom0To15) {
     EXPECT_EQ(error_key(with_override("REDIS_URL", "redis:///0")), "REDIS_URL");
     EXPECT_EQ(error_key(with_override("REDIS_URL", "redis://127.0.0.1:6379/15")), "<no error>");
     EXPECT_EQ(error_key(with_override("REDIS_URL", "redis://127.0.0.1")), "<no error>");
+}
+
+TEST(ConfigValues, RedisUrlMayNameAUnixSocket) {
+    EXPECT_EQ(error_key(with_override("REDIS_URL", "unix:///run/redis/redis.sock")), "<no error>");
+    EXPECT_EQ(error_key(with_override("REDIS_URL", "unix://:pw@/run/redis/redis.sock?db=3")), "<no error>");
+    EXPECT_EQ(error_key(with_override("REDIS_URL", "unix://run/redis.sock")), "REDIS_URL");  // not absolute
+    EXPECT_EQ(error_key(with_override("REDIS_URL", "unix:///run/redis.sock?db=16")), "REDIS_URL");
+    EXPECT_EQ(error_key(with_override("REDIS_URL", "unix:///run/redis.sock?timeout=1")), "REDIS_URL");
+
+    usersuite::RedisEndpoint e = usersuite::redis_endpoint_from_url("REDIS_URL", "unix://:p%40ss@/run/redis/redis.sock?db=3");
+    EXPECT_EQ(e.socket_path, "/run/redis/redis.sock");
+    EXPECT_EQ(e.password, "p@ss");
+    EXPECT_EQ(e.db, 3);
+    EXPECT_EQ(e.where(), "unix:/run/redis/redis.sock");
+    EXPECT_EQ(usersuite::redis_endpoint_from_url("REDIS_URL", "redis://127.0.0.1:6380/1").where(), "127.0.0.1:6380");
 }
 
 TEST(ConfigValues, DatabaseUrlIsCheckedByLibpq) {
