@@ -1,6 +1,7 @@
 #include "libcommon/user_registration.hpp"
 
 #include "libcommon/http_exchange.hpp"
+#include "libcommon/job_queue.hpp"
 #include "libcommon/log.hpp"
 #include "libcommon/password_service.hpp"
 #include "libcommon/user_fields.hpp"
@@ -13,17 +14,19 @@ HttpError password_pool_full() {
 }
 
 void register_user(const std::shared_ptr<Exchange>& ex, PasswordService& passwords, UsersStore& users,
-                   std::function<void(const User&)> then) {
+                   const JobForUser& job_for, std::function<void(const User&)> then) {
     ValidationErrors errors;
     auto email = check_email(ex->json(), "email", errors);
     auto password = check_password(ex->json(), "password", errors);
     auto name = check_name(ex->json(), "name", errors);
     errors.throw_if_any();
 
-    bool queued = passwords.hash(*password, ex->guarded([ex, &users, email = *email, name = *name,
+    std::optional<NewJob> job;
+    if (job_for) job = job_for(*email, *name);
+    bool queued = passwords.hash(*password, ex->guarded([ex, &users, email = *email, name = *name, job = std::move(job),
                                                          then = std::move(then)](const std::string& hash) {
         if (hash.empty()) throw std::runtime_error("hashing a password failed");
-        users.create(email, hash, name, ex->guarded([ex, email, then](StoreResult r) {
+        users.create(email, hash, name, job, ex->guarded([ex, email, then](StoreResult r) {
             Logger log("users");
             switch (r.status) {
                 case StoreStatus::ok:

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "libcommon/http_error.hpp"
 
@@ -15,10 +16,14 @@ namespace usersuite {
 class Exchange;
 class PasswordService;
 class UsersStore;
+struct NewJob;
 struct User;
 
+// job_for, when given, makes the job committed with the user (its email and
+// name as stored): UsersStore::create writes both or neither.
+using JobForUser = std::function<NewJob(const std::string& email, const std::string& name)>;
 void register_user(const std::shared_ptr<Exchange>& ex, PasswordService& passwords, UsersStore& users,
-                   std::function<void(const User&)> then);
+                   const JobForUser& job_for, std::function<void(const User&)> then);
 
 // 503 with Retry-After: the password pool's queue is full.
 HttpError password_pool_full();

@@ -159,9 +159,16 @@ void UsersStore::run(const std::string& sql, PgParams params, Callback cb) {
 }
 
 void UsersStore::create(const std::string& email, const std::string& hashed_password, const std::string& name,
-                        Callback cb) {
-    run("INSERT INTO users (email, hashed_password, name) VALUES ($1, $2, $3) RETURNING " USER_COLUMNS,
+                        const std::optional<NewJob>& job, Callback cb) {
+    if (!job) {
+        run("INSERT INTO users (email, hashed_password, name) VALUES ($1, $2, $3) RETURNING " USER_COLUMNS,
             {email, hashed_password, name}, std::move(cb));
+        return;
+    }
+    run("WITH u AS (INSERT INTO users (email, hashed_password, name) VALUES ($1, $2, $3) RETURNING " USER_COLUMNS
+        "), j AS (INSERT INTO job_outbox (type, queue, args, request_id, user_id) SELECT $4, $5, $6, $7, id FROM u) "
+        "SELECT " USER_COLUMNS " FROM u",
+        {email, hashed_password, name, job->type, job->queue, job->args, job->request_id}, std::move(cb));
 }
 
 void UsersStore::find_by_id(std::int64_t id, Callback cb) { by_id_.find(std::to_string(id), one_user(std::move(cb))); }

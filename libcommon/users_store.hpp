@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "libcommon/batched_lookup.hpp"
+#include "libcommon/job_queue.hpp"
 #include "libcommon/json.hpp"
 #include "libcommon/pg_connection.hpp"
 
@@ -55,7 +56,10 @@ public:
 
     UsersStore(PgClient& db, std::chrono::milliseconds timeout);
 
-    void create(const std::string& email, const std::string& hashed_password, const std::string& name, Callback cb);
+    // With a job, the user and the job's row in job_outbox are written by one
+    // statement: both or neither (job_outbox.hpp moves the row to Redis).
+    void create(const std::string& email, const std::string& hashed_password, const std::string& name,
+                const std::optional<NewJob>& job, Callback cb);
     // The two lookups are batched (batched_lookup.hpp).
     void find_by_id(std::int64_t id, Callback cb);
     // Case-insensitive, as the unique index.

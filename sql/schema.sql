@@ -11,6 +11,27 @@ BEGIN
 END;
 $$;
 
+CREATE TABLE public.job_outbox (
+    id bigint NOT NULL,
+    type text NOT NULL,
+    queue text NOT NULL,
+    args text NOT NULL,
+    request_id text NOT NULL,
+    user_id bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    claimed_until timestamp with time zone DEFAULT '-infinity'::timestamp with time zone NOT NULL,
+    CONSTRAINT job_outbox_queue CHECK ((queue = ANY (ARRAY['high'::text, 'default'::text, 'low'::text])))
+);
+
+ALTER TABLE public.job_outbox ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.job_outbox_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 CREATE TABLE public.users (
     id bigint NOT NULL,
     email text NOT NULL,
@@ -35,8 +56,13 @@ ALTER TABLE public.users ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     CACHE 1
 );
 
+ALTER TABLE ONLY public.job_outbox
+    ADD CONSTRAINT job_outbox_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_pkey PRIMARY KEY (id);
+
+CREATE INDEX job_outbox_claimed_until ON public.job_outbox USING btree (claimed_until, id);
 
 CREATE UNIQUE INDEX users_email_lower_key ON public.users USING btree (lower(email));
 

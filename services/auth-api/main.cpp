@@ -7,6 +7,7 @@
 #include "libcommon/accounts.hpp"
 #include "libcommon/daemon.hpp"
 #include "libcommon/health.hpp"
+#include "libcommon/job_outbox.hpp"
 #include "libcommon/job_queue.hpp"
 #include "libcommon/pg_client.hpp"
 #include "libcommon/redis_client.hpp"
@@ -41,8 +42,11 @@ int main(int argc, char** argv) {
 
         Router& routes = http.router();
         JobQueue jobs(redis, std::chrono::milliseconds(config.integer("REDIS_TIMEOUT_MS")));
+        // Also moves the jobs left by an earlier run, or by a Redis outage.
+        JobOutbox outbox(loop, db, jobs, std::chrono::milliseconds(config.integer("DATABASE_TIMEOUT_MS")));
+        outbox.start();
         auth_api::Services services{accounts.users, accounts.passwords, accounts.tokens,
-                                    config.boolean("WELCOME_EMAIL") ? &jobs : nullptr, config.str("PROJECT_NAME")};
+                                    config.boolean("WELCOME_EMAIL") ? &outbox : nullptr, config.str("PROJECT_NAME")};
         add_health_route(routes, db, redis, std::chrono::milliseconds(config.integer("HEALTH_TIMEOUT_MS")));
         auth_api::add_register_route(routes, services);
         auth_api::add_login_route(routes, services);

@@ -6,7 +6,7 @@
 #include <string>
 
 namespace usersuite {
-class JobQueue;
+class JobOutbox;
 class PasswordService;
 class Tokens;
 class UsersStore;
@@ -18,7 +18,7 @@ struct Services {
     UsersStore& users;
     PasswordService& passwords;
     const Tokens& tokens;
-    JobQueue* welcome_jobs;  // nullptr: WELCOME_EMAIL is off
+    JobOutbox* welcome_outbox;  // nullptr: WELCOME_EMAIL is off
     std::string project_name;
 };
 

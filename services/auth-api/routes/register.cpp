@@ -1,5 +1,7 @@
-// POST /api/v1/auth/register: the user, then (WELCOME_EMAIL) a welcome e-mail job.
+// POST /api/v1/auth/register: the user, and (WELCOME_EMAIL) its welcome
+// e-mail job, committed together; the job then goes from the outbox to Redis.
 #include "libcommon/http_exchange.hpp"
+#include "libcommon/job_outbox.hpp"
 #include "libcommon/user_registration.hpp"
 #include "libcommon/users_store.hpp"
 #include "services/auth-api/routes.hpp"
@@ -11,15 +13,18 @@ void add_register_route(Router& router, Services s) {
     router.add(
         "POST", "/api/v1/auth/register",
         [s](const std::shared_ptr<Exchange>& ex) {
-            register_user(ex, s.passwords, s.users, [ex, s](const User& user) {
-                // The reply waits for the job to be queued (at most REDIS_TIMEOUT_MS), so
-                // that a drain, which waits for replies, cannot stop before it is sent.
-                if (s.welcome_jobs == nullptr) {
-                    reply_created(ex, user);
-                    return;
-                }
-                queue_welcome_email(*s.welcome_jobs, user, s.project_name, ex->request_id(),
-                                    [ex, user] { reply_created(ex, user); });
+            if (s.welcome_outbox == nullptr) {
+                register_user(ex, s.passwords, s.users, nullptr, [ex](const User& user) { reply_created(ex, user); });
+                return;
+            }
+            auto welcome = [s, rid = ex->request_id()](const std::string& email, const std::string& name) {
+                return welcome_email_job(email, name, s.project_name, rid);
+            };
+            register_user(ex, s.passwords, s.users, welcome, [ex, s](const User& user) {
+                // The reply waits for the outbox round that moves the job (at
+                // most REDIS_TIMEOUT_MS for Redis), so that a drain, which waits
+                // for replies, does not stop between queueing it and deleting its row.
+                s.welcome_outbox->kick([ex, user] { reply_created(ex, user); });
             });
         },
         Body::json);

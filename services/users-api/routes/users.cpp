@@ -35,7 +35,7 @@ void add_users_routes(Router& router, Services s) {
     router.add(
         "POST", "/api/v1/users",
         [s](const std::shared_ptr<Exchange>& ex) {
-            register_user(ex, s.passwords, s.users, [ex](const User& user) { reply_created(ex, user); });
+            register_user(ex, s.passwords, s.users, nullptr, [ex](const User& user) { reply_created(ex, user); });
         },
         Body::json);
 
