@@ -50,7 +50,7 @@ const std::vector<KeySpec>& config_keys() {
          "statement_timeout"},
         {"REDIS_TIMEOUT_MS", "1000", K::integer, 50, 60000, nullptr, kHttpDaemons | kJobs,
          "milliseconds to wait for one Redis command: users-api then goes on without the cache, auth-api "
-         "logs the welcome e-mail as not queued, job-worker and jobctl count Redis as away"},
+         "leaves the welcome e-mail in the job outbox for a later round, job-worker and jobctl count Redis as away"},
         {"CACHE_TTL_SECONDS", "300", K::integer, 0, 86400, nullptr, kUsersApi,
          "seconds a user stays in the Redis cache of GET /api/v1/users/{id}; 0 turns the cache off"},
         {"SECRET_KEY", nullptr, K::secret, 0, 0, nullptr, kHttpDaemons,
