@@ -36,6 +36,8 @@ void Timer::arm(std::chrono::milliseconds after) {
     evtimer_add(event_.get(), &tv);
 }
 
+void Timer::fire_soon() { event_active(event_.get(), EV_TIMEOUT, 0); }
+
 void Timer::cancel() { evtimer_del(event_.get()); }
 
 bool Timer::pending() const { return evtimer_pending(event_.get(), nullptr) != 0; }

@@ -36,6 +36,9 @@ class Timer {
 public:
     Timer(EventLoop& loop, std::function<void()> fn);
     void arm(std::chrono::milliseconds after);
+    // fn runs in this turn of the loop, after the callbacks already due
+    // (before the loop waits again); calls before it runs count once.
+    void fire_soon();
     void cancel();
     bool pending() const;
 

@@ -111,7 +111,9 @@ void Exchange::reply_json(int status, const Json& body, const HeaderList& extra)
     send(status, &text, extra);
 }
 
-void Exchange::reply_json_text(int status, const std::string& json_text) { send(status, &json_text, {}); }
+void Exchange::reply_json_text(int status, const std::string& json_text, const HeaderList& extra) {
+    send(status, &json_text, extra);
+}
 
 void Exchange::reply_text(int status, const char* content_type, const std::string& text) {
     send(status, &text, {}, content_type);

@@ -44,8 +44,8 @@ public:
     bool body_is_form() const { return body_is_form_; }   // json() came from a urlencoded form
 
     void reply_json(int status, const Json& body, const HeaderList& extra = {});
-    // For bodies that never change, serialised once at start.
-    void reply_json_text(int status, const std::string& json_text);
+    // A body already serialised: once at start, or written directly (a user).
+    void reply_json_text(int status, const std::string& json_text, const HeaderList& extra = {});
     // Another type, for the documentation pages (text/html; charset=utf-8).
     void reply_text(int status, const char* content_type, const std::string& text);
     void reply_empty(int status, const HeaderList& extra = {});

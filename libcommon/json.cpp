@@ -85,4 +85,31 @@ std::string Json::dump() const {
     return std::string(text.get());
 }
 
+void append_json_string(std::string& out, std::string_view utf8) {
+    static constexpr char hex[] = "0123456789ABCDEF";  // jansson writes \u001F, upper case
+    out.push_back('"');
+    std::size_t run = 0;  // start of the characters not yet appended
+    for (std::size_t i = 0; i < utf8.size(); ++i) {
+        auto c = static_cast<unsigned char>(utf8[i]);
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        out.append(utf8, run, i - run);
+        run = i + 1;
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\b': out += "\\b"; break;
+            case '\f': out += "\\f"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                out += "\\u00";
+                out.push_back(hex[c >> 4]);
+                out.push_back(hex[c & 0x0f]);
+        }
+    }
+    out.append(utf8, run, std::string_view::npos);
+    out.push_back('"');
+}
+
 }  // namespace usersuite

@@ -76,6 +76,9 @@ RedisClient::RedisClient(EventLoop& loop, RedisEndpoint endpoint)
     : loop_(loop), endpoint_(std::move(endpoint)), drop_timer_(loop, [this] {
           if (ac_ != nullptr && ac_ == to_drop_) drop("timed out");
           to_drop_ = nullptr;
+      }),
+      flush_(loop, [this] {
+          if (ac_ != nullptr && (ac_->c.flags & REDIS_CONNECTED) != 0) redisAsyncHandleWrite(ac_);
       }) {}
 
 RedisClient::~RedisClient() {
@@ -155,6 +158,7 @@ void RedisClient::command(const std::vector<std::string>& args, std::chrono::mil
         return;
     }
     raw->deadline->arm(timeout);
+    flush_.fire_soon();
 }
 
 void RedisClient::on_reply(redisAsyncContext* ac, void* reply, void* privdata) {

@@ -46,7 +46,7 @@ void register_user(const std::shared_ptr<Exchange>& ex, PasswordService& passwor
 }
 
 void reply_created(const std::shared_ptr<Exchange>& ex, const User& user) {
-    ex->reply_json(201, user.to_json(), {{"Location", "/api/v1/users/" + std::to_string(user.id)}});
+    ex->reply_json_text(201, user.json_text(), {{"Location", "/api/v1/users/" + std::to_string(user.id)}});
 }
 
 }  // namespace usersuite

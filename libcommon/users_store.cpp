@@ -128,13 +128,18 @@ UsersStore::UsersStore(PgClient& db, std::chrono::milliseconds timeout)
                 " FROM unnest($1::text[]) AS k(wanted) JOIN users ON lower(email) = lower(k.wanted)",
                 timeout) {}
 
-Json User::to_json() const {
-    return Json::object()
-        .set("id", Json::integer(id))
-        .set("email", Json::string(email))
-        .set("name", Json::string(name))
-        .set("created_at", Json::string(created_at))
-        .set("updated_at", Json::string(updated_at));
+std::string User::json_text() const {
+    std::string out = "{\"id\":" + std::to_string(id) + ",\"email\":";
+    out.reserve(out.size() + email.size() + name.size() + 120);
+    append_json_string(out, email);
+    out += ",\"name\":";
+    append_json_string(out, name);
+    out += ",\"created_at\":";
+    append_json_string(out, created_at);
+    out += ",\"updated_at\":";
+    append_json_string(out, updated_at);
+    out.push_back('}');
+    return out;
 }
 
 void UsersStore::run(const std::string& sql, PgParams params, Callback cb) {

@@ -30,8 +30,9 @@ struct User {
     std::string updated_at;
     std::int64_t created_epoch = 0;  // whole seconds
 
-    // api.md's User: no password material.
-    Json to_json() const;
+    // api.md's User as compact JSON, no password material; written
+    // directly, not through a jansson tree (json.hpp).
+    std::string json_text() const;
 };
 
 enum class StoreStatus { ok, not_found, duplicate_email, unavailable, failed };

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -215,6 +216,27 @@ TEST(JsonAccess, SetReplacesAnExistingMember) {
     Json o = Json::object().set("k", Json::integer(1)).set("k", Json::integer(2));
     EXPECT_EQ(o.size(), 1u);
     EXPECT_EQ(o.dump(), "{\"k\":2}");
+}
+
+// append_json_string must write what jansson's dump writes, byte for byte:
+// every control character, quote and backslash, and UTF-8 kept as is.
+TEST(JsonStringText, EscapesAsDumpDoes) {
+    std::vector<std::string> samples = {"", "plain", "a\"b", "back\\slash", "/slash", "tab\tnl\ncr\rbs\bff\f",
+                                        "Zo\xc3\xab \xe6\x97\xa5\xe6\x9c\xac", "\xe2\x80\xa8 line sep",
+                                        "\x7f del", "emoji \xf0\x9f\x98\x80", "end\\"};
+    for (int c = 0; c < 0x20; ++c) samples.push_back(std::string("x") + static_cast<char>(c) + "y");
+    samples.push_back(std::string("nul\0in", 6));
+    for (const std::string& s : samples) {
+        std::string mine;
+        usersuite::append_json_string(mine, s);
+        EXPECT_EQ(mine, Json::string(s).dump()) << "for a sample of " << s.size() << " bytes";
+    }
+}
+
+TEST(JsonStringText, AppendsAfterWhatIsThere) {
+    std::string out = "{\"k\":";
+    usersuite::append_json_string(out, "v\"");
+    EXPECT_EQ(out, "{\"k\":\"v\\\"\"");
 }
 
 }  // namespace

@@ -8,7 +8,7 @@ namespace usersuite::auth_api {
 
 void add_me_route(Router& router, Services s) {
     router.add("GET", "/api/v1/auth/me", [s](const std::shared_ptr<Exchange>& ex) {
-        authenticate(ex, s.tokens, s.users, [ex](const User& user) { ex->reply_json(200, user.to_json()); });
+        authenticate(ex, s.tokens, s.users, [ex](const User& user) { ex->reply_json_text(200, user.json_text()); });
     });
 }
 

@@ -72,7 +72,7 @@ void get_user(const std::shared_ptr<Exchange>& ex, Services s) {
         s.users.find_by_id(id, ex->guarded([ex, s, id, token](StoreResult r) {
             check_store(r, "reading a user");
             if (r.status == StoreStatus::not_found) throw HttpError(404, "User not found");
-            std::string body = r.user->to_json().dump();
+            std::string body = r.user->json_text();
             if (token) s.cache.fill(id, *token, body);
             ex->reply_json_text(200, body);
         }));
@@ -96,7 +96,7 @@ void put_user(const std::shared_ptr<Exchange>& ex, Services s) {
         auto update = [ex, s, id](UserChanges c) {
             change_row(
                 ex, s, id, [s, id, c](auto done) { s.users.update(id, c, std::move(done)); },
-                [ex](const StoreResult& r) { ex->reply_json(200, r.user->to_json()); });
+                [ex](const StoreResult& r) { ex->reply_json_text(200, r.user->json_text()); });
         };
         if (!*password) {
             update(*changes);

@@ -48,9 +48,13 @@ void add_users_routes(Router& router, Services s) {
             if (r.status == StoreStatus::unavailable)
                 throw HttpError::service_unavailable("Database unavailable, try again shortly", 5);
             if (r.status != StoreStatus::ok) throw std::runtime_error("listing users failed: " + r.detail);
-            Json list = Json::array();
-            for (const User& u : r.users) list.push(u.to_json());
-            ex->reply_json(200, list);
+            std::string list = "[";
+            for (const User& u : r.users) {
+                if (list.size() > 1) list.push_back(',');
+                list += u.json_text();
+            }
+            list.push_back(']');
+            ex->reply_json_text(200, list);
         }));
     });
 }
