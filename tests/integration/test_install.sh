@@ -37,8 +37,8 @@ test_install_never_overwrites_edited_configuration() {
 	grep -q '^PROJECT_NAME=Edited$' "$etc/usersuite.env" || fail "the edited usersuite.env was overwritten"
 	grep -q '^# edited$' "$etc/nginx/usersuite.conf" || fail "the edited nginx part was overwritten"
 	[[ -f $etc/usersuite.env.new && -f $etc/nginx/usersuite.conf.new ]] || fail "no .new beside the edited files"
-	grep -q 'usersuite.env was edited' "$scratch/install.out" || fail "install did not say the file was edited"
-	# An unedited file is simply replaced, with no .new.
+	grep -q 'usersuite.env differs' "$scratch/install.out" || fail "install did not say the file differs"
+	# A file equal to the version being installed is replaced, with no .new.
 	rm -f "$etc/logrotate.d/usersuite.new"
 	install_into DESTDIR="$root"
 	[[ ! -e $etc/logrotate.d/usersuite.new ]] || fail "an unedited file got a .new"
@@ -86,6 +86,17 @@ test_installed_systemd_units_verify() {
 		grep -qx "$key" "$f" || fail "hardening lacks $key"
 	done
 	grep -q '^Restart=on-failure$' "$units/usersuite-auth-api.service" || fail "no restart on failure"
+	# migrate is tried again while the database comes up late at boot.
+	grep -q '^Restart=on-failure$' "$units/usersuite-migrate.service" || fail "migrate is not tried again"
+	# TERM reaches job-worker alone, and it has SHUTDOWN_TIMEOUT to drain
+	# before systemd kills what is left.
+	f=$units/usersuite-job-worker.service
+	grep -qx 'KillMode=mixed' "$f" || fail "job-worker's TERM also reaches its jobs' commands"
+	local stop drain
+	stop=$(sed -n 's/^TimeoutStopSec=//p' "$f")
+	drain=$(sed -n 's/^SHUTDOWN_TIMEOUT=//p' "$repo/etc/usersuite.env")
+	[[ $stop =~ ^[0-9]+$ && $drain =~ ^[0-9]+$ ]] && ((stop > drain)) ||
+		fail "job-worker's TimeoutStopSec ($stop) is not above SHUTDOWN_TIMEOUT ($drain)"
 }
 
 test_healthcheck_script() {
@@ -123,6 +134,13 @@ test_backup_and_restore_round_trip() {
 	rc=0
 	DATABASE_URL= "$repo/scripts/backup" -c /dev/null -o "$scratch/x.dump" 2>/dev/null || rc=$?
 	assert_eq 78 "$rc" "exit status without DATABASE_URL"
+	# The dump cannot take its name (a directory has it): a failure, and
+	# nothing left behind.
+	mkdir "$scratch/taken.dump"
+	rc=0
+	DATABASE_URL=$TEST_DB_URL "$repo/scripts/backup" -c "$config" -o "$scratch/taken.dump" 2>/dev/null || rc=$?
+	assert_eq 1 "$rc" "exit status when the final rename fails"
+	[[ ! -e $scratch/taken.dump.part && -z $(ls -A "$scratch/taken.dump") ]] || fail "a failed rename left files behind"
 }
 
 test_suite_status_script() {
