@@ -25,9 +25,9 @@ namespace {
     "  for i = 1, math.min(n, 64) do redis.call('RPUSH', P .. 'wake', '1') end "               \
     "  redis.call('LTRIM', P .. 'wake', -64, -1) "                                            \
     "end "                                                                                    \
-    "local function to_failed(id, why, ttl) "                                                 \
+    "local function to_failed(id, why, ttl, token) "                                          \
     "  local key = P .. 'job:' .. id "                                                        \
-    "  redis.call('HSET', key, 'status', 'failed', 'error', why, 'ended_at', now, 'token', '') " \
+    "  redis.call('HSET', key, 'status', 'failed', 'error', why, 'ended_at', now, 'token', token) " \
     "  redis.call('ZADD', P .. 'failed', now, id) "                                           \
     "  redis.call('EXPIRE', key, ttl) "                                                       \
     "end "
@@ -84,36 +84,75 @@ const RedisScript kFetchScript{JOBS_PRELUDE
     "if nxt[1] then return math.max(0, tonumber(nxt[2]) - now) end "
     "return -1"};
 
-// ARGV: worker id token result result_ttl. 1 when counted, 0 when the token
-// no longer owns the job.
+// ARGV: worker id token result result_ttl. 1 when counted; 2 when this
+// token's finish was recorded before (a report sent again after its reply
+// was lost: the token stays for that); 0 when the token no longer owns the job.
 const RedisScript kFinishScript{JOBS_PRELUDE
     "local key = P .. 'job:' .. ARGV[2] "
-    "if redis.call('HGET', key, 'token') ~= ARGV[3] then return 0 end "
-    "redis.call('HSET', key, 'status', 'finished', 'ended_at', now, 'result', ARGV[4], 'token', '') "
+    "local f = redis.call('HMGET', key, 'status', 'token') "
+    "if f[2] ~= ARGV[3] then return 0 end "
+    "if f[1] ~= 'started' then return 2 end "
+    "redis.call('HSET', key, 'status', 'finished', 'ended_at', now, 'result', ARGV[4]) "
     "redis.call('HDEL', key, 'error') "
     "redis.call('EXPIRE', key, ARGV[5]) "
     "redis.call('LREM', P .. 'worker:' .. ARGV[1] .. ':jobs', 1, ARGV[2]) "
     "return 1"};
 
 // ARGV: worker id token error max_attempts retry_delay_ms failed_ttl.
-// 2: a retry is scheduled; 1: failed for good; 0: not the owner.
+// 2: a retry is scheduled; 1: failed for good; 3: this token's failure was
+// recorded before (as for finish, the token stays); 0: not the owner.
 const RedisScript kFailScript{JOBS_PRELUDE
     "local key = P .. 'job:' .. ARGV[2] "
-    "if redis.call('HGET', key, 'token') ~= ARGV[3] then return 0 end "
+    "local f = redis.call('HMGET', key, 'status', 'token', 'attempts') "
+    "if f[2] ~= ARGV[3] then return 0 end "
+    "if f[1] ~= 'started' then return 3 end "
     "redis.call('LREM', P .. 'worker:' .. ARGV[1] .. ':jobs', 1, ARGV[2]) "
-    "local attempts = tonumber(redis.call('HGET', key, 'attempts')) "
+    "local attempts = tonumber(f[3]) "
     "if attempts < tonumber(ARGV[5]) then "
     "  local at = now + tonumber(ARGV[6]) "
-    "  redis.call('HSET', key, 'status', 'scheduled', 'error', ARGV[4], 'run_at', at, 'token', '') "
+    "  redis.call('HSET', key, 'status', 'scheduled', 'error', ARGV[4], 'run_at', at) "
     "  redis.call('ZADD', P .. 'scheduled', at, ARGV[2]) "
     // An idle worker, maybe this one, learns the retry's due time.
     "  wake(1) "
     "  return 2 "
     "end "
-    "to_failed(ARGV[2], ARGV[4], ARGV[7]) "
+    "to_failed(ARGV[2], ARGV[4], ARGV[7], ARGV[3]) "
     "return 1"};
 
-const RedisScript kHeartbeatScript{JOBS_PRELUDE "return redis.call('ZADD', P .. 'workers', now, ARGV[1])"};
+// ARGV: worker last_fetch held_token... The heartbeat, and a sweep of the
+// worker's list. A job there that the worker started but whose token it
+// does not hold was taken by a fetch whose reply was lost: it goes back to
+// the head of its queue, the attempt uncounted, as in a give back. Tokens
+// of fetches after number last_fetch are left alone: such a fetch may run
+// before this script (sent again after NOSCRIPT, or sent on a connection
+// since dropped and run late) while the worker does not know its job yet.
+// An id whose record is gone or not started by this worker leaves the list.
+// Returns how many jobs went back.
+const RedisScript kHeartbeatScript{JOBS_PRELUDE
+    "redis.call('ZADD', P .. 'workers', now, ARGV[1]) "
+    "local list = P .. 'worker:' .. ARGV[1] .. ':jobs' "
+    "local ids = redis.call('LRANGE', list, 0, -1) "
+    "if #ids == 0 then return 0 end "
+    "local held = {} "
+    "for i = 3, #ARGV do held[ARGV[i]] = true end "
+    "local last = tonumber(ARGV[2]) "
+    "local n = 0 "
+    "for i = #ids, 1, -1 do "
+    "  local key = P .. 'job:' .. ids[i] "
+    "  local f = redis.call('HMGET', key, 'status', 'worker', 'token', 'queue') "
+    "  local token = f[3] or '' "
+    "  if f[1] ~= 'started' or f[2] ~= ARGV[1] then "
+    "    redis.call('LREM', list, 1, ids[i]) "
+    "  elseif not held[token] and (tonumber(string.match(token, '^(%d+)%-')) or 0) <= last then "
+    "    redis.call('LREM', list, 1, ids[i]) "
+    "    redis.call('HINCRBY', key, 'attempts', -1) "
+    "    redis.call('HSET', key, 'status', 'queued', 'enqueued_at', now, 'token', '') "
+    "    redis.call('LPUSH', P .. 'queue:' .. f[4], ids[i]) "
+    "    n = n + 1 "
+    "  end "
+    "end "
+    "if n > 0 then wake(n) end "
+    "return n"};
 
 // ARGV: worker_timeout_ms max_attempts failed_ttl. Returns {requeued failed dead}.
 const RedisScript kReapScript{JOBS_PRELUDE
@@ -129,7 +168,7 @@ const RedisScript kReapScript{JOBS_PRELUDE
     "    if f[1] == 'started' and f[2] == w then "
     "      local why = 'worker ' .. w .. ' stopped answering during attempt ' .. f[3] "
     "      if tonumber(f[3]) >= tonumber(ARGV[2]) then "
-    "        to_failed(id, why, ARGV[3]) "
+    "        to_failed(id, why, ARGV[3], '') "
     "        failed = failed + 1 "
     "      else "
     "        redis.call('HSET', key, 'status', 'queued', 'error', why, 'enqueued_at', now, 'token', '') "
@@ -163,28 +202,6 @@ const RedisScript kGiveBackScript{JOBS_PRELUDE
     "end "
     "redis.call('DEL', list) "
     "redis.call('ZREM', P .. 'workers', ARGV[1]) "
-    "if n > 0 then wake(n) end "
-    "return n"};
-
-// ARGV: worker token... The jobs fetches took with these tokens (their
-// replies were lost) go back to the head of their queue, the attempt
-// uncounted. Returns how many did.
-const RedisScript kReleaseScript{JOBS_PRELUDE
-    "local tokens = {} "
-    "for i = 2, #ARGV do tokens[ARGV[i]] = true end "
-    "local list = P .. 'worker:' .. ARGV[1] .. ':jobs' "
-    "local n = 0 "
-    "for _, id in ipairs(redis.call('LRANGE', list, 0, -1)) do "
-    "  local key = P .. 'job:' .. id "
-    "  local f = redis.call('HMGET', key, 'status', 'token', 'queue') "
-    "  if f[1] == 'started' and f[2] and tokens[f[2]] then "
-    "    redis.call('LREM', list, 1, id) "
-    "    redis.call('HINCRBY', key, 'attempts', -1) "
-    "    redis.call('HSET', key, 'status', 'queued', 'enqueued_at', now, 'token', '') "
-    "    redis.call('LPUSH', P .. 'queue:' .. f[3], id) "
-    "    n = n + 1 "
-    "  end "
-    "end "
     "if n > 0 then wake(n) end "
     "return n"};
 
@@ -294,12 +311,14 @@ std::chrono::milliseconds job_retry_delay(int attempt, std::chrono::milliseconds
 
 JobQueue::JobQueue(RedisClient& redis, std::chrono::milliseconds timeout) : redis_(redis), timeout_(timeout) {
     for (const RedisScript* s : {&kEnqueueScript, &kFetchScript, &kFinishScript, &kFailScript, &kHeartbeatScript,
-                                 &kReapScript, &kGiveBackScript, &kReleaseScript, &kStatsScript, &kFailedScript, &kRequeueScript,
+                                 &kReapScript, &kGiveBackScript, &kStatsScript, &kFailedScript, &kRequeueScript,
                                  &kPurgeScript})
         s->load_on_connect(redis);
 }
 
 std::string JobQueue::wake_key() { return "usersuite:jobs:wake"; }
+
+std::string JobQueue::fetch_token(std::uint64_t number) { return std::to_string(number) + "-" + new_request_id(); }
 
 std::string JobQueue::new_worker_id() {
     char host[256] = "localhost";
@@ -344,12 +363,19 @@ void JobQueue::fetch(const std::string& worker, const std::string& token, FetchC
 }
 
 void JobQueue::finish(const std::string& worker, const Job& job, const std::string& result_json,
-                      const WorkerPolicy& policy, std::function<void(bool, const std::string&)> cb) {
+                      const WorkerPolicy& policy, std::function<void(FinishOutcome, const std::string&)> cb) {
     kFinishScript.run(redis_, {}, {worker, job.id, job.token, result_json,
                                              std::to_string(policy.result_ttl.count())},
                    timeout_, [cb = std::move(cb)](const redisReply* reply, const std::string& error) {
                        std::string why = reply_error(reply, error, REDIS_REPLY_INTEGER);
-                       cb(why.empty() && reply->integer == 1, why);
+                       if (!why.empty()) {
+                           cb(FinishOutcome::not_owner, why);
+                           return;
+                       }
+                       cb(reply->integer == 1   ? FinishOutcome::finished
+                          : reply->integer == 2 ? FinishOutcome::recorded_before
+                                                : FinishOutcome::not_owner,
+                          "");
                    });
 }
 
@@ -367,15 +393,20 @@ void JobQueue::fail(const std::string& worker, const Job& job, const std::string
                        }
                        FailOutcome o = reply->integer == 2   ? FailOutcome::retry_scheduled
                                        : reply->integer == 1 ? FailOutcome::failed_for_good
+                                       : reply->integer == 3 ? FailOutcome::recorded_before
                                                              : FailOutcome::not_owner;
                        cb(o, delay, "");
                    });
 }
 
-void JobQueue::heartbeat(const std::string& worker, std::function<void(const std::string&)> cb) {
-    kHeartbeatScript.run(redis_, {}, {worker}, timeout_,
+void JobQueue::heartbeat(const std::string& worker, std::uint64_t last_fetch, const std::vector<std::string>& held,
+                         std::function<void(std::int64_t, const std::string&)> cb) {
+    std::vector<std::string> args = {worker, std::to_string(last_fetch)};
+    args.insert(args.end(), held.begin(), held.end());
+    kHeartbeatScript.run(redis_, {}, std::move(args), timeout_,
                    [cb = std::move(cb)](const redisReply* reply, const std::string& error) {
-                       cb(reply_error(reply, error, REDIS_REPLY_INTEGER));
+                       std::string why = reply_error(reply, error, REDIS_REPLY_INTEGER);
+                       cb(why.empty() ? reply->integer : 0, why);
                    });
 }
 
@@ -392,16 +423,6 @@ void JobQueue::reap(const WorkerPolicy& policy, std::function<void(ReapCounts, c
                        }
                        cb(c, why);
                    });
-}
-
-void JobQueue::release(const std::string& worker, const std::vector<std::string>& tokens,
-                       std::function<void(const std::string&)> cb) {
-    std::vector<std::string> args = {worker};
-    args.insert(args.end(), tokens.begin(), tokens.end());
-    kReleaseScript.run(redis_, {}, std::move(args), timeout_,
-                       [cb = std::move(cb)](const redisReply* reply, const std::string& error) {
-                           cb(reply_error(reply, error, REDIS_REPLY_INTEGER));
-                       });
 }
 
 void JobQueue::give_back(const std::string& worker, std::function<void(std::int64_t, const std::string&)> cb) {

@@ -21,8 +21,12 @@
 //               script; due scheduled jobs are promoted to queued first
 //   finish      started -> finished (EXPIRE JOB_RESULT_TTL), only with the token
 //   fail        started -> scheduled (retry with backoff) | failed, only with the token
+//               (both keep the token, so that a report sent again after its
+//               reply was lost is known as recorded, not as taken over)
 //   give back   started -> queued at the head of its queue (SIGTERM), attempts-1
-//   release     the same for the jobs fetches whose replies were lost took
+//   heartbeat   also the same for each job of the worker's list that it does
+//               not know it holds (a fetch whose reply was lost took it),
+//               and drops the ids whose record is gone or not its own
 //   reap        a worker silent for WORKER_TIMEOUT_MS is dead: its jobs go to
 //               the head of their queue, or to failed once attempts reached
 //               JOB_MAX_ATTEMPTS; their tokens are cleared, so the dead
@@ -93,7 +97,11 @@ struct ReapCounts {
     std::int64_t dead_workers = 0;
 };
 
-enum class FailOutcome { retry_scheduled, failed_for_good, not_owner };
+// recorded_before: this token's report was recorded already (its reply was
+// lost); not_owner: the token no longer owns the job (its lease was taken
+// over, or its record is gone).
+enum class FinishOutcome { finished, recorded_before, not_owner };
+enum class FailOutcome { retry_scheduled, failed_for_good, recorded_before, not_owner };
 
 struct WorkerPolicy {
     int max_attempts = 5;
@@ -112,25 +120,28 @@ public:
 
     static std::string wake_key();
     static std::string new_worker_id();
+    // The owner token of a worker's fetch number `number` (1, 2, ...), new
+    // each time: the number lets heartbeat() leave alone the fetches sent
+    // after the ones it knows about.
+    static std::string fetch_token(std::uint64_t number);
 
     void enqueue(const NewJob& job, std::function<void(const std::string& id, const std::string& error)> cb);
 
     // A job, or none with the milliseconds until the next scheduled one is
-    // due (-1: none scheduled). token: new for each fetch (new_request_id());
-    // when the reply is lost, release() with it returns what the fetch took.
+    // due (-1: none scheduled). token: fetch_token(); when the reply is lost,
+    // the next heartbeat returns what the fetch took.
     using FetchCallback =
         std::function<void(std::optional<Job> job, std::int64_t next_due_ms, const std::string& error)>;
     void fetch(const std::string& worker, const std::string& token, FetchCallback cb);
-    // The jobs fetches with these tokens took, if any, back to the head of
-    // their queue with the attempt uncounted.
-    void release(const std::string& worker, const std::vector<std::string>& tokens,
-                 std::function<void(const std::string& error)> cb);
-    // counted false: the token no longer owns the job (its lease was taken over).
     void finish(const std::string& worker, const Job& job, const std::string& result_json,
-                const WorkerPolicy& policy, std::function<void(bool counted, const std::string& error)> cb);
+                const WorkerPolicy& policy, std::function<void(FinishOutcome, const std::string& error)> cb);
     void fail(const std::string& worker, const Job& job, const std::string& why, const WorkerPolicy& policy,
               double jitter, std::function<void(FailOutcome, std::chrono::milliseconds retry_in, const std::string& error)> cb);
-    void heartbeat(const std::string& worker, std::function<void(const std::string& error)> cb);
+    // The worker is alive. Each job of its list whose token is not in held
+    // and was not made after fetch number last_fetch goes back to the head
+    // of its queue, the attempt uncounted; returned says how many did.
+    void heartbeat(const std::string& worker, std::uint64_t last_fetch, const std::vector<std::string>& held,
+                   std::function<void(std::int64_t returned, const std::string& error)> cb);
     void reap(const WorkerPolicy& policy, std::function<void(ReapCounts, const std::string& error)> cb);
     void give_back(const std::string& worker, std::function<void(std::int64_t returned, const std::string& error)> cb);
 

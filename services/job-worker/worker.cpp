@@ -1,5 +1,7 @@
 #include "services/job-worker/worker.hpp"
 
+#include <hiredis/hiredis.h>
+
 #include <cstdio>
 
 #include "libcommon/redis_client.hpp"
@@ -23,6 +25,16 @@ std::string format_s(std::chrono::milliseconds d) {
     return buf;
 }
 
+// Why Redis did not count an outcome. A report sent again after its reply
+// was lost learns from Redis when the first one was recorded; a failure's
+// retry may have been taken again since, which Redis cannot tell from a
+// job handed on.
+const char* const kRecordedBefore = "recorded already, by the report whose reply was lost";
+const char* const kNotOwner = "handed on after this worker was counted dead, or its record is gone";
+const char* const kNotOwnerAfterLostReply =
+    "recorded by the report whose reply was lost and taken again since, handed on after this worker was "
+    "counted dead, or its record is gone";
+
 }  // namespace
 
 struct Worker::Run {
@@ -39,6 +51,7 @@ struct Worker::Report {
     bool permanent = false;  // no retry can help: fail for good now
     double took_ms = 0;
     bool sent = false;
+    bool sent_before = false;  // an earlier send got no answer: Redis may have recorded it
 };
 
 Worker::Worker(EventLoop& loop, RedisClient& redis, RedisClient& wait_redis, WorkerSettings settings,
@@ -72,23 +85,22 @@ void Worker::start() {
 void Worker::pump() {
     // A fetch may fail at once (Redis unreachable) and arm the retry timer
     // from inside this loop: it is checked on every turn.
-    while (!stopping_ && !waiting_ && !retry_timer_.pending() && runs_.size() + fetching_ < settings_.concurrency) {
-        ++fetching_;
-        std::string token = new_request_id();
+    while (!stopping_ && !waiting_ && !retry_timer_.pending() &&
+           runs_.size() + fetching_.size() < settings_.concurrency) {
+        std::string token = JobQueue::fetch_token(++fetches_sent_);
+        fetching_.insert(token);
         queue_.fetch(id_, token,
                      [this, token](std::optional<Job> job, std::int64_t next_due_ms, const std::string& error) {
-                         if (!error.empty()) {
-                             // The script may have run and only the reply been lost: release what it took.
-                             releases_.insert(token);
-                             if (!report_timer_.pending()) report_timer_.arm(std::chrono::seconds(1));
-                         }
-                         on_fetched(std::move(job), next_due_ms, error);
+                         on_fetched(token, std::move(job), next_due_ms, error);
                      });
     }
 }
 
-void Worker::on_fetched(std::optional<Job> job, std::int64_t next_due_ms, const std::string& error) {
-    --fetching_;
+void Worker::on_fetched(const std::string& token, std::optional<Job> job, std::int64_t next_due_ms,
+                        const std::string& error) {
+    // Forgotten even when the reply was lost: should the script have run and
+    // taken a job, the next heartbeat returns that job to its queue.
+    fetching_.erase(token);
     if (!error.empty()) {
         redis_failed("taking a job", error);
         maybe_stopped();
@@ -102,7 +114,7 @@ void Worker::on_fetched(std::optional<Job> job, std::int64_t next_due_ms, const 
     if (job) {
         start_job(std::move(*job));
         pump();
-    } else if (fetching_ == 0) {
+    } else if (fetching_.empty()) {
         wait_for_work(next_due_ms);
     }
 }
@@ -178,17 +190,20 @@ void Worker::send_report(std::uint64_t key) {
     std::string took = format_ms(r.took_ms);
     if (r.outcome.ok) {
         queue_.finish(id_, job, r.outcome.result, settings_.policy,
-                      [this, key, rid, head, took](bool counted, const std::string& error) {
+                      [this, key, rid, head, took](FinishOutcome o, const std::string& error) {
                           if (!error.empty()) {
                               on_reported(key, true);
                               return;
                           }
-                          if (counted)
-                              log_.info(rid, head + "finished in " + took);
-                          else
-                              log_.warning(rid, head + "finished in " + took + ", but the job is no longer this "
-                                                    "worker's (handed on after it was counted dead, or its record "
-                                                    "is gone): the result is dropped");
+                          std::string line = head + "finished in " + took;
+                          switch (o) {
+                              case FinishOutcome::finished: log_.info(rid, line); break;
+                              case FinishOutcome::recorded_before: log_.info(rid, line + "; " + kRecordedBefore); break;
+                              case FinishOutcome::not_owner:
+                                  log_.warning(rid, line + ", but the job is no longer this worker's (" + kNotOwner +
+                                                        "): the result is dropped");
+                                  break;
+                          }
                           on_reported(key, false);
                       });
         return;
@@ -197,9 +212,10 @@ void Worker::send_report(std::uint64_t key) {
     if (r.permanent) policy.max_attempts = 0;
     std::string attempt = "attempt " + std::to_string(job.attempts) + " of " + std::to_string(settings_.policy.max_attempts);
     std::string error_text = r.outcome.error;
+    const char* not_owner = r.sent_before ? kNotOwnerAfterLostReply : kNotOwner;
     queue_.fail(id_, job, error_text, policy, std::uniform_real_distribution<double>(0, 1)(random_),
-                [this, key, rid, head, took, attempt, error_text](FailOutcome o, std::chrono::milliseconds retry_in,
-                                                                   const std::string& error) {
+                [this, key, rid, head, took, attempt, error_text, not_owner](
+                    FailOutcome o, std::chrono::milliseconds retry_in, const std::string& error) {
                     if (!error.empty()) {
                         on_reported(key, true);
                         return;
@@ -208,9 +224,9 @@ void Worker::send_report(std::uint64_t key) {
                     switch (o) {
                         case FailOutcome::retry_scheduled: log_.warning(rid, line + "; retry in " + format_s(retry_in)); break;
                         case FailOutcome::failed_for_good: log_.error(rid, line + "; moved to the failed registry"); break;
+                        case FailOutcome::recorded_before: log_.warning(rid, line + "; " + kRecordedBefore); break;
                         case FailOutcome::not_owner:
-                            log_.warning(rid, line + "; the job is no longer this worker's (handed on after it "
-                                                     "was counted dead, or its record is gone)");
+                            log_.warning(rid, line + "; the job is no longer this worker's (" + not_owner + ")");
                             break;
                     }
                     on_reported(key, false);
@@ -222,6 +238,7 @@ void Worker::on_reported(std::uint64_t key, bool retry_later) {
     if (it == reports_.end()) return;
     if (retry_later) {
         it->second->sent = false;
+        it->second->sent_before = true;
         redis_failed("recording job " + it->second->job.id + "'s outcome", "kept, and tried again every second");
         if (!report_timer_.pending()) report_timer_.arm(std::chrono::seconds(1));
         return;
@@ -234,22 +251,6 @@ void Worker::on_reported(std::uint64_t key, bool retry_later) {
 void Worker::resend() {
     for (auto& [key, r] : reports_)
         if (!r->sent) send_report(key);
-    send_releases();
-}
-
-// One command for every token so far, however long Redis was away.
-void Worker::send_releases() {
-    if (releasing_ || releases_.empty()) return;
-    releasing_ = true;
-    std::vector<std::string> tokens(releases_.begin(), releases_.end());
-    queue_.release(id_, tokens, [this, tokens](const std::string& error) {
-        releasing_ = false;
-        if (!error.empty()) {
-            if (!report_timer_.pending()) report_timer_.arm(std::chrono::seconds(1));
-            return;
-        }
-        for (const std::string& t : tokens) releases_.erase(t);
-    });
 }
 
 void Worker::wait_for_work(std::int64_t next_due_ms) {
@@ -262,14 +263,34 @@ void Worker::wait_for_work(std::int64_t next_due_ms) {
     waiting_ = true;
     auto deadline = std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000)) + settings_.redis_timeout;
     wait_redis_.command({"BLPOP", JobQueue::wake_key(), timeout}, deadline,
-                        [this](const redisReply*, const std::string& error) {
+                        [this](const redisReply* reply, const std::string& error) {
                             waiting_ = false;
                             if (!error.empty()) {
                                 redis_failed("waiting for jobs", error);
                                 return;
                             }
+                            if (reply->type == REDIS_REPLY_ERROR) {
+                                on_wait_refused(std::string(reply->str, reply->len));
+                                return;
+                            }
+                            if (wait_refused_) {
+                                wait_refused_ = false;
+                                log_.info(kNoRequest, "Redis takes the wait for jobs again");
+                            }
                             pump();
                         });
+}
+
+// An error reply comes at once (a Redis before 6.0 refuses the fractional
+// timeout; a wake key of another type): fetching again at once would loop
+// fetch and BLPOP at full speed. So each fetch waits a second, as when
+// Redis is away; logged once, as the fetches themselves succeed.
+void Worker::on_wait_refused(const std::string& error) {
+    if (!wait_refused_) {
+        log_.error(kNoRequest, "Redis refused the wait for jobs (" + error + "); fetching every second instead");
+        wait_refused_ = true;
+    }
+    if (!retry_timer_.pending()) retry_timer_.arm(std::chrono::seconds(1));
 }
 
 void Worker::redis_failed(const std::string& what, const std::string& error) {
@@ -287,8 +308,20 @@ void Worker::redis_ok() {
 }
 
 void Worker::tick() {
-    queue_.heartbeat(id_, [this](const std::string& error) {
-        if (!error.empty()) redis_failed("sending a heartbeat", error);
+    // Every token this worker knows: the heartbeat returns to their queue the
+    // jobs of its list that hold any other.
+    std::vector<std::string> held(fetching_.begin(), fetching_.end());
+    for (const auto& [key, run] : runs_) held.push_back(run->job.token);
+    for (const auto& [key, r] : reports_) held.push_back(r->job.token);
+    queue_.heartbeat(id_, fetches_sent_, held, [this](std::int64_t returned, const std::string& error) {
+        if (!error.empty()) {
+            redis_failed("sending a heartbeat", error);
+            return;
+        }
+        if (returned > 0)
+            log_.warning(kNoRequest, "returned " + std::to_string(returned) +
+                                         " job(s) that this worker held in Redis but did not run to the head of their "
+                                         "queue (taken by a fetch whose reply was lost, or during a shutdown)");
     });
     queue_.reap(settings_.policy, [this](ReapCounts c, const std::string& error) {
         if (error.empty() && c.dead_workers > 0)
@@ -307,8 +340,9 @@ void Worker::drain(std::chrono::seconds timeout, std::function<void()> done) {
 }
 
 void Worker::maybe_stopped() {
-    // Releases need not finish: the give-back returns every job still held.
-    if (!stopping_ || !on_drained_ || !runs_.empty() || !reports_.empty() || fetching_ != 0) return;
+    // The give-back returns every job still held, also those that fetches
+    // whose replies were lost took.
+    if (!stopping_ || !on_drained_ || !runs_.empty() || !reports_.empty() || !fetching_.empty()) return;
     auto done = std::move(on_drained_);
     on_drained_ = nullptr;
     drain_timer_.cancel();
@@ -334,7 +368,6 @@ void Worker::give_back_and(std::function<void()> done) {
     tick_timer_.cancel();
     retry_timer_.cancel();
     report_timer_.cancel();
-    releases_.clear();
     queue_.give_back(id_, [this, done = std::move(done)](std::int64_t returned, const std::string& error) {
         if (!error.empty())
             log_.error(kNoRequest, "could not return this worker's jobs to their queues (" + error +

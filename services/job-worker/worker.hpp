@@ -6,7 +6,8 @@
 //
 // An outcome that cannot be reported (Redis away) is kept and retried every
 // second: a job leaves the worker's list only when Redis has recorded it.
-// So is the release of whatever a fetch took when its reply was lost.
+// Whatever a fetch took when its reply was lost stays in that list unknown
+// to the worker: each heartbeat returns such jobs to their queue.
 #pragma once
 
 #include <chrono>
@@ -55,15 +56,15 @@ private:
     struct Report;
 
     void pump();
-    void on_fetched(std::optional<Job> job, std::int64_t next_due_ms, const std::string& error);
+    void on_fetched(const std::string& token, std::optional<Job> job, std::int64_t next_due_ms, const std::string& error);
     void start_job(Job job);
     void on_job_done(std::uint64_t run_id, JobOutcome outcome);
     void report(std::unique_ptr<Report> r);
     void send_report(std::uint64_t key);
     void on_reported(std::uint64_t key, bool retry_later);
-    void send_releases();
     void resend();
     void wait_for_work(std::int64_t next_due_ms);
+    void on_wait_refused(const std::string& error);
     void redis_failed(const std::string& what, const std::string& error);
     void redis_ok();
     void tick();
@@ -82,20 +83,19 @@ private:
     std::map<std::uint64_t, std::unique_ptr<Run>> runs_;
     std::list<std::unique_ptr<Run>> ended_;  // destroyed on the next turn, never inside their own callback
     std::map<std::uint64_t, std::unique_ptr<Report>> reports_;  // by run id
-    std::set<std::string> releases_;  // tokens of fetches whose replies were lost
-    bool releasing_ = false;          // a release of them is in flight
-    std::size_t fetching_ = 0;
+    std::uint64_t fetches_sent_ = 0;  // numbers the fetch tokens
+    std::set<std::string> fetching_;  // tokens of the fetches in flight
     bool waiting_ = false;
-    std::uint64_t wait_generation_ = 0;
+    bool wait_refused_ = false;  // Redis answered the wait with an error
     bool redis_down_ = false;
     bool stopping_ = false;
     std::function<void()> on_drained_;
     std::mt19937_64 random_;
 
-    Timer retry_timer_;     // fetching again after Redis failed
+    Timer retry_timer_;     // fetching again after Redis failed or refused the wait
     Timer tick_timer_;      // heartbeat and reaping
     Timer cleanup_timer_;   // frees ended runs
-    Timer report_timer_;    // reports and releases Redis could not take
+    Timer report_timer_;    // reports Redis could not take
     Timer drain_timer_;
 };
 

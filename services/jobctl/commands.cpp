@@ -1,8 +1,10 @@
 #include "services/jobctl/commands.hpp"
 
+#include <charconv>
 #include <ctime>
 #include <functional>
 #include <iostream>
+#include <stdexcept>
 
 #include "libcommon/json.hpp"
 
@@ -56,6 +58,25 @@ std::string iso_time(const std::string& ms_text) {
     return out;
 }
 
+// A record no job-worker or jobctl wrote (changed by hand, or half
+// written): reported, never shown as valid JSON.
+class BadRecord : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+std::int64_t whole_number(const JobRecord& rec, const std::string& key, const std::string& value) {
+    std::int64_t n = 0;
+    const char* end = value.data() + value.size();
+    auto [stop, ec] = std::from_chars(value.data(), end, n);
+    if (ec != std::errc() || stop != end) {
+        auto id = rec.find("id");
+        throw BadRecord("job " + (id == rec.end() ? std::string("?") : id->second) + " has a corrupt record: " + key +
+                        " is \"" + value + "\", not a whole number");
+    }
+    return n;
+}
+
 bool is_time_field(const std::string& key) {
     for (const char* f : kTimeFields)
         if (key == f) return true;
@@ -63,7 +84,8 @@ bool is_time_field(const std::string& key) {
 }
 
 // A record as JSON: times in ISO 8601, attempts a number, args and result as
-// the JSON they hold; the owner token is internal and left out.
+// the JSON they hold; the owner token is internal and left out. Throws
+// BadRecord when attempts is not a number.
 Json record_json(const JobRecord& rec) {
     Json o = Json::object();
     for (const auto& [key, value] : rec) {
@@ -71,7 +93,7 @@ Json record_json(const JobRecord& rec) {
         if (is_time_field(key)) {
             o.set(key, Json::string(iso_time(value)));
         } else if (key == "attempts") {
-            o.set(key, Json::integer(std::stoll(value)));
+            o.set(key, Json::integer(whole_number(rec, key, value)));
         } else if (key == "args" || key == "result") {
             std::string why;
             auto parsed = Json::parse("[" + value + "]", &why);
@@ -97,6 +119,26 @@ void print_record(const JobRecord& rec) {
 std::string field(const JobRecord& rec, const char* key) {
     auto it = rec.find(key);
     return it == rec.end() ? "" : it->second;
+}
+
+// The ids of the jobs queued, one a line, or a JSON document (with "ids"
+// for --count above 1, even when only some were queued).
+void print_queued(const NewJob& job, const std::vector<std::string>& ids, const Options& o) {
+    const char* status = o.delay.count() > 0 ? "scheduled" : "queued";
+    if (o.json) {
+        Json out = Json::object();
+        if (o.count == 1) {
+            out.set("id", Json::string(ids[0]));
+        } else {
+            Json list = Json::array();
+            for (const std::string& id : ids) list.push(Json::string(id));
+            out.set("ids", list);
+        }
+        out.set("type", Json::string(job.type)).set("queue", Json::string(job.queue)).set("status", Json::string(status));
+        std::cout << out.dump() << "\n";
+    } else {
+        for (const std::string& id : ids) std::cout << id << "\n";
+    }
 }
 
 }  // namespace
@@ -139,24 +181,11 @@ int cmd_enqueue(EventLoop& loop, JobQueue& queue, const Options& o) {
     };
     send_more();
     waiter.wait();
+    // The jobs queued before a failure are printed too: they will run.
+    if (!ids.empty()) print_queued(job, ids, o);
     if (!failure.empty()) {
         if (!ids.empty()) std::cerr << "jobctl: " << ids.size() << " of " << o.count << " job(s) were queued\n";
         return unavailable(failure);
-    }
-    const char* status = o.delay.count() > 0 ? "scheduled" : "queued";
-    if (o.json) {
-        Json out = Json::object();
-        if (o.count == 1) {
-            out.set("id", Json::string(ids[0]));
-        } else {
-            Json list = Json::array();
-            for (const std::string& id : ids) list.push(Json::string(id));
-            out.set("ids", list);
-        }
-        out.set("type", Json::string(job.type)).set("queue", Json::string(job.queue)).set("status", Json::string(status));
-        std::cout << out.dump() << "\n";
-    } else {
-        for (const std::string& id : ids) std::cout << id << "\n";
     }
     return 0;
 }
@@ -172,7 +201,11 @@ int cmd_status(EventLoop& loop, JobQueue& queue, const Options& o) {
             std::cerr << "jobctl: no job " << o.args[0] << " (never queued, or its result has expired)\n";
             rc = kExitNotFound;
         } else if (o.json) {
-            std::cout << record_json(*rec).dump() << "\n";
+            try {
+                std::cout << record_json(*rec).dump() << "\n";
+            } catch (const BadRecord& e) {
+                rc = unavailable(e.what());
+            }
         } else {
             print_record(*rec);
         }
@@ -218,9 +251,13 @@ int cmd_failed(EventLoop& loop, JobQueue& queue, const Options& o) {
         if (!error.empty()) {
             rc = unavailable(error);
         } else if (o.json) {
-            Json list = Json::array();
-            for (const JobRecord& rec : jobs) list.push(record_json(rec));
-            std::cout << list.dump() << "\n";
+            try {
+                Json list = Json::array();
+                for (const JobRecord& rec : jobs) list.push(record_json(rec));
+                std::cout << list.dump() << "\n";
+            } catch (const BadRecord& e) {
+                rc = unavailable(e.what());
+            }
         } else {
             for (const JobRecord& rec : jobs)
                 std::cout << field(rec, "id") << "  " << iso_time(field(rec, "ended_at")) << "  " << field(rec, "type")

@@ -13,7 +13,7 @@
 namespace usersuite::jobctl {
 
 inline constexpr int kExitNotFound = 1;
-inline constexpr int kExitUnavailable = 69;  // EX_UNAVAILABLE: Redis
+inline constexpr int kExitUnavailable = 69;  // EX_UNAVAILABLE: Redis, or a corrupt job record in it
 
 struct Options {
     std::vector<std::string> args;  // the command's operands

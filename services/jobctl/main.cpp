@@ -50,7 +50,8 @@ void print_help() {
                  "  -V, --version      print the version and exit\n\n"
                  "configuration keys (file, then environment, then -o; see usersuite.env(5)):\n";
     print_config_keys(std::cout, kJobctl);
-    std::cout << "\nexit status: 0 done, 1 no such job, 2 usage, 69 Redis unavailable, 78 configuration.\n";
+    std::cout << "\nexit status: 0 done, 1 no such job, 2 usage, 69 Redis unavailable (or a corrupt job record),\n"
+                 "78 configuration.\n";
 }
 
 [[noreturn]] void usage_error(const std::string& why) {

@@ -1,8 +1,10 @@
 # The job queues on the stack's real Redis, job-worker and jobctl: priority
 # order, a job whose worker is SIGKILLed runs on another, retries then the
 # failed registry then requeue, delayed jobs, graceful SIGTERM, Redis going
-# away and coming back, 1,000 jobs through two workers, the welcome e-mail of
-# register, jobs that cannot run, jobctl as a shell tool, a failing sendmail.
+# away and coming back, replies lost, a wait Redis refuses, 1,000 jobs through
+# two workers, the welcome e-mail of register, jobs that cannot run, jobctl as
+# a shell tool (a corrupt record, enqueue --count failing part way), a failing
+# sendmail.
 #
 # Most tests stop the stack's job-worker (stop_for_test) and start workers of
 # their own, each logging to its own directory under $scratch, so that they
@@ -357,6 +359,37 @@ test_jobs_unreachable_redis_costs_no_cpu_and_sigterm_still_works() {
 	assert_eq 0 "$EXIT_STATUS" "exit status after SIGTERM with Redis unreachable"
 }
 
+# jobs_cpu_ticks PID: the user and system CPU ticks the process has used.
+jobs_cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+test_jobs_a_wait_that_redis_refuses_costs_no_cpu() {
+	stop_for_test job-worker
+	jobs_reset
+	# A wake key of another type makes every BLPOP fail at once (WRONGTYPE),
+	# as a Redis before 6.0 refuses the fractional timeout, while fetches
+	# work: the idle worker must not loop fetch and BLPOP at full speed.
+	local wake
+	wake=$(jobs_key wake)
+	at_exit "redis-cli -p $REDIS_PORT DEL $wake"
+	stack_redis DEL "$wake" >/dev/null
+	stack_redis SET "$wake" not-a-list >/dev/null
+	jobs_worker w1
+	local pid=$WORKER_PID ticks
+	ticks=$(jobs_cpu_ticks "$pid")
+	sleep 3
+	ticks=$(($(jobs_cpu_ticks "$pid") - ticks))
+	((ticks < 15)) || fail "job-worker used $ticks CPU ticks in 3 s while Redis refused its wait"
+	assert_logged w1 "Redis refused the wait for jobs (WRONGTYPE"
+	assert_eq 1 "$(grep -c 'Redis refused the wait' "$scratch/w1/app.log")" "log lines of the refused wait"
+	# Once the wait works again, so do the worker's wake-ups.
+	stack_redis DEL "$wake" >/dev/null
+	jobs_enqueue noop '{}'
+	wait_until 3 jobs_is finished "$JOB" || fail "a job queued after the wait came back is [$(jobs_status "$JOB")]"
+	wait_until 7 jobs_logged w1 "Redis takes the wait for jobs again" || fail "no log line for the wait coming back"
+	jobs_enqueue noop '{}'
+	wait_until 1 jobs_is finished "$JOB" || fail "a job queued to an idle worker waited: [$(jobs_status "$JOB")]"
+}
+
 test_jobs_a_fetch_whose_reply_is_lost_is_released() {
 	stop_for_test job-worker
 	jobs_reset
@@ -373,6 +406,66 @@ test_jobs_a_fetch_whose_reply_is_lost_is_released() {
 	wait_until 8 jobs_is finished "$job" || fail "a job taken by a fetch whose reply was lost stayed $(jobs_status "$job")"
 	jobs_alive "$pid" || fail "the worker died"
 	assert_eq 1 "$(jobs_field "$job" attempts)" "attempts of the released job"
+}
+
+test_jobs_a_job_left_in_a_live_workers_list_runs_soon() {
+	stop_for_test job-worker
+	jobs_reset
+	jobs_worker w1 -o WORKER_HEARTBEAT_MS=200 -o WORKER_TIMEOUT_MS=1000
+	local list
+	list=$(jobs_key "worker:$WORKER_ID:jobs")
+	jobs_enqueue noop '{"sleep_ms":1500}'
+	local running=$JOB
+	wait_until 5 jobs_is started "$running" || fail "the job did not start"
+	# What a fetch whose reply was lost leaves when Redis runs it late: a job
+	# started by this live worker, in its list, with a token the worker never
+	# learned (fetch number 1, long sent); and an id whose record is gone.
+	jobs_enqueue noop '{}' --in 600
+	local orphan=$JOB ghost=00000000-0000-4000-8000-00000000dead
+	stack_redis EVAL "local P = 'usersuite:jobs:'
+		local t = redis.call('TIME')
+		redis.call('ZREM', P .. 'scheduled', ARGV[1])
+		redis.call('HSET', P .. 'job:' .. ARGV[1], 'status', 'started', 'attempts', 1,
+			'started_at', t[1] * 1000, 'worker', ARGV[2], 'token', '1-lost-reply')
+		redis.call('RPUSH', P .. 'worker:' .. ARGV[2] .. ':jobs', ARGV[1], ARGV[3])" 0 "$orphan" "$WORKER_ID" "$ghost" >/dev/null
+	wait_until 3 jobs_is finished "$orphan" || fail "the job left in the worker's list is [$(jobs_status "$orphan")]"
+	assert_eq 1 "$(jobs_field "$orphan" attempts)" "attempts of the job left in the list"
+	assert_eq "$WORKER_ID" "$(jobs_field "$orphan" worker)" "the worker that ran it"
+	assert_logged w1 "returned 1 job(s) that this worker held in Redis but did not run to the head of their queue"
+	# The job the worker runs is left alone, heartbeat after heartbeat.
+	assert_eq started "$(jobs_status "$running")" "status of the running job"
+	assert_eq "$running" "$(stack_redis LRANGE "$list" 0 -1)" "the worker's list: the running job only"
+	wait_until 3 jobs_is finished "$running" || fail "the running job is [$(jobs_status "$running")]"
+	assert_eq 1 "$(jobs_field "$running" attempts)" "attempts of the running job"
+	assert_eq 1 "$(grep -c "job $running started" "$scratch/w1/app.log")" "runs of the running job"
+}
+
+test_jobs_a_report_whose_reply_was_lost_is_known_as_recorded() {
+	stop_for_test job-worker
+	jobs_reset
+	jobs_worker w1 -o REDIS_TIMEOUT_MS=300 -o JOB_MAX_ATTEMPTS=1
+	jobs_enqueue noop '{"sleep_ms":500}'
+	local ok=$JOB
+	jobs_enqueue noop '{"sleep_ms":500,"fail":"boom"}'
+	local bad=$JOB
+	wait_until 5 jobs_is started "$ok" "$bad" || fail "the jobs did not start"
+	# Both end while Redis hangs: their reports time out, Redis runs them
+	# once it resumes and the replies go nowhere. Sent again, they find the
+	# outcome recorded by the same token, not the job taken over.
+	pause_redis
+	sleep 2
+	resume_redis
+	wait_until 5 jobs_is finished "$ok" || fail "the job that ended while Redis hung is [$(jobs_status "$ok")]"
+	wait_until 5 jobs_is failed "$bad" || fail "the job that failed while Redis hung is [$(jobs_status "$bad")]"
+	wait_until 5 jobs_logged w1 "job $ok (noop) finished in" || fail "no finished line"
+	wait_until 5 jobs_logged w1 "job $bad (noop) failed in" || fail "no failed line"
+	grep -F "job $ok (noop) finished in" "$scratch/w1/app.log" |
+		grep -qF "; recorded already, by the report whose reply was lost" || fail "finished line: $(grep -F "job $ok" "$scratch/w1/app.log")"
+	grep -F "job $bad (noop) failed in" "$scratch/w1/app.log" |
+		grep -qF "boom; recorded already, by the report whose reply was lost" || fail "failed line: $(grep -F "job $bad" "$scratch/w1/app.log")"
+	! jobs_logged w1 "no longer this worker's" || fail "a recorded report was logged as taken over"
+	assert_eq 1 "$(jobs_field "$ok" attempts)" "attempts of the finished job"
+	assert_eq boom "$(jobs_field "$bad" error)" "error of the failed job"
 }
 
 # ---- 5. SIGTERM
@@ -694,6 +787,56 @@ test_jobs_jobctl_help_exit_statuses_and_json() {
 	jobs_expect 0 jobs_ctl purge scheduled --json
 	assert_eq '{"purged":4,"queue":"scheduled"}' "$(jq -cS . "$scratch/out")" "purge --json"
 	jobs_expect 1 jobs_ctl status "$id"
+}
+
+test_jobs_jobctl_reports_a_corrupt_record() {
+	jobs_reset
+	jobs_enqueue noop '{}' --in 600
+	local job=$JOB
+	stack_redis HSET "$(jobs_key "job:$job")" attempts many >/dev/null
+	jobs_expect 69 jobs_ctl status --json "$job"
+	assert_eq "" "$(cat "$scratch/out")" "stdout of status --json of a corrupt record"
+	assert_eq "jobctl: job $job has a corrupt record: attempts is \"many\", not a whole number" "$(cat "$scratch/err")" \
+		"stderr of status --json of a corrupt record"
+	# Text shows the field as stored.
+	jobs_expect 0 jobs_ctl status "$job"
+	grep -qx "attempts: many" "$scratch/out" || fail "status text: $(cat "$scratch/out")"
+	stack_redis HSET "$(jobs_key "job:$job")" attempts 2x >/dev/null
+	stack_redis ZADD "$(jobs_key failed)" 1 "$job" >/dev/null
+	jobs_expect 69 jobs_ctl failed --json
+	assert_match "job $job has a corrupt record: attempts is \"2x\"" "$(cat "$scratch/err")" "stderr of failed --json"
+}
+
+test_jobs_enqueue_count_that_fails_part_way_prints_the_ids_it_queued() {
+	stop_for_test job-worker
+	jobs_reset
+	# Past maxmemory Redis refuses the enqueue script's writes (OOM): the
+	# jobs queued until then are printed, and the failure reported.
+	local used mode n
+	at_exit "redis-cli -p $REDIS_PORT CONFIG SET maxmemory 0"
+	for mode in text json; do
+		jobs_purge
+		used=$(stack_redis INFO memory | sed -n 's/^used_memory:\([0-9]*\).*/\1/p')
+		stack_redis CONFIG SET maxmemory $((used + 1000000)) >/dev/null
+		local opts=() rc=0
+		[[ $mode == json ]] && opts=(--json)
+		jobs_ctl enqueue noop '{}' --count 100000 "${opts[@]}" >"$scratch/out" 2>"$scratch/err" || rc=$?
+		stack_redis CONFIG SET maxmemory 0 >/dev/null
+		assert_eq 69 "$rc" "exit status of enqueue --count past maxmemory ($mode)"
+		if [[ $mode == json ]]; then
+			jq -e '.type == "noop" and .status == "queued" and .queue == "default"' "$scratch/out" >/dev/null ||
+				fail "enqueue --json: $(head -c 300 "$scratch/out")"
+			jq -r '.ids[]' "$scratch/out" >"$scratch/ids"
+		else
+			cp "$scratch/out" "$scratch/ids"
+		fi
+		n=$(wc -l <"$scratch/ids")
+		((n > 0 && n < 100000)) || fail "$n ids printed ($mode)"
+		grep -qx "jobctl: $n of 100000 job(s) were queued" "$scratch/err" || fail "stderr ($mode): $(cat "$scratch/err")"
+		grep -q "OOM" "$scratch/err" || fail "stderr without the reason ($mode): $(cat "$scratch/err")"
+		stack_redis LRANGE "$(jobs_key queue:default)" 0 -1 | cmp -s - "$scratch/ids" ||
+			fail "the ids printed ($mode) are not the jobs queued"
+	done
 }
 
 # ---- 11. a failing sendmail

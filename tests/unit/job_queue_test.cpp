@@ -1,5 +1,5 @@
 // The parts of the job queue that need no Redis: the retry backoff, the job
-// type and queue name rules, and the worker ids.
+// type and queue name rules, the worker ids and the fetch tokens.
 #include "libcommon/job_queue.hpp"
 
 #include <gtest/gtest.h>
@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <climits>
+#include <cstdint>
 #include <set>
 #include <string>
 #include <vector>
@@ -199,6 +200,26 @@ TEST(JobQueueWorkerId, EveryCallGivesANewOne) {
     }
     // 32 random bits each: a collision among 1000 is about 1 in 10^4.
     EXPECT_GE(ids.size(), 999u);
+}
+
+// ---- fetch tokens
+
+TEST(JobQueueFetchToken, IsTheFetchNumberADashAndARandomUuid) {
+    // The heartbeat's script reads the number back with the Lua pattern
+    // ^(%d+)%- to leave alone the fetches sent after the ones it knows.
+    for (std::uint64_t n : {1ULL, 42ULL, 9007199254740992ULL}) {
+        std::string token = JobQueue::fetch_token(n);
+        std::string prefix = std::to_string(n) + "-";
+        ASSERT_EQ(token.rfind(prefix, 0), 0u) << token;
+        std::string uuid = token.substr(prefix.size());
+        EXPECT_EQ(uuid.size(), 36u) << token;
+        EXPECT_EQ(uuid[14], '4') << token;
+    }
+}
+
+TEST(JobQueueFetchToken, EveryCallGivesANewOne) {
+    // Tokens are owner tokens too: a number alone would repeat across workers.
+    EXPECT_NE(JobQueue::fetch_token(1), JobQueue::fetch_token(1));
 }
 
 }  // namespace
