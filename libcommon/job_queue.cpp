@@ -216,6 +216,19 @@ const RedisScript kStatsScript{JOBS_PRELUDE
     "  redis.call('ZCARD', P .. 'failed'), "
     "  redis.call('ZCOUNT', P .. 'workers', now - tonumber(ARGV[1]), '+inf')}"};
 
+// ARGV: worker_timeout_ms. The workers whose heartbeat is younger than the
+// timeout (reap takes the others), oldest heartbeat first:
+// {id ms_ago jobs id ms_ago jobs ...}
+const RedisScript kWorkersScript{JOBS_PRELUDE
+    "local live = redis.call('ZRANGEBYSCORE', P .. 'workers', '(' .. (now - tonumber(ARGV[1])), '+inf', 'WITHSCORES') "
+    "local out = {} "
+    "for i = 1, #live, 2 do "
+    "  table.insert(out, live[i]) "
+    "  table.insert(out, now - tonumber(live[i + 1])) "
+    "  table.insert(out, redis.call('LLEN', P .. 'worker:' .. live[i] .. ':jobs')) "
+    "end "
+    "return out"};
+
 // Every failed job's fields, oldest failure first, at most 10000.
 const RedisScript kFailedScript{JOBS_PRELUDE
     "local out = {} "
@@ -311,8 +324,8 @@ std::chrono::milliseconds job_retry_delay(int attempt, std::chrono::milliseconds
 
 JobQueue::JobQueue(RedisClient& redis, std::chrono::milliseconds timeout) : redis_(redis), timeout_(timeout) {
     for (const RedisScript* s : {&kEnqueueScript, &kFetchScript, &kFinishScript, &kFailScript, &kHeartbeatScript,
-                                 &kReapScript, &kGiveBackScript, &kStatsScript, &kFailedScript, &kRequeueScript,
-                                 &kPurgeScript})
+                                 &kReapScript, &kGiveBackScript, &kStatsScript, &kWorkersScript, &kFailedScript,
+                                 &kRequeueScript, &kPurgeScript})
         s->load_on_connect(redis);
 }
 
@@ -324,6 +337,10 @@ std::string JobQueue::new_worker_id() {
     char host[256] = "localhost";
     ::gethostname(host, sizeof host - 1);
     return std::string(host) + ":" + std::to_string(::getpid()) + ":" + new_request_id().substr(0, 8);
+}
+
+bool JobQueue::is_worker_on_host(const std::string& worker, const std::string& host) {
+    return worker.rfind(host + ":", 0) == 0;
 }
 
 void JobQueue::enqueue(const NewJob& job, std::function<void(const std::string&, const std::string&)> cb) {
@@ -447,6 +464,21 @@ void JobQueue::stats(std::chrono::milliseconds worker_timeout, std::function<voi
                            s.workers = reply_integer(reply->element[6]);
                        }
                        cb(std::move(s), why);
+                   });
+}
+
+void JobQueue::workers(std::chrono::milliseconds worker_timeout,
+                       std::function<void(std::vector<WorkerInfo>, const std::string&)> cb) {
+    kWorkersScript.run(redis_, {}, {ms(worker_timeout)}, timeout_,
+                   [cb = std::move(cb)](const redisReply* reply, const std::string& error) {
+                       std::string why = reply_error(reply, error, REDIS_REPLY_ARRAY);
+                       if (why.empty() && reply->elements % 3 != 0) why = "Redis: the list of workers has the wrong shape";
+                       std::vector<WorkerInfo> out;
+                       if (why.empty())
+                           for (std::size_t i = 0; i < reply->elements; i += 3)
+                               out.push_back({reply_string(reply->element[i]), reply_integer(reply->element[i + 1]),
+                                              reply_integer(reply->element[i + 2])});
+                       cb(std::move(out), why);
                    });
 }
 

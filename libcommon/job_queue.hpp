@@ -91,6 +91,13 @@ struct QueueStats {
     std::int64_t workers = 0;  // live: a heartbeat within WORKER_TIMEOUT_MS
 };
 
+// A live worker, for jobctl.
+struct WorkerInfo {
+    std::string id;
+    std::int64_t heartbeat_ms_ago = 0;
+    std::int64_t jobs = 0;  // the ids its list holds
+};
+
 struct ReapCounts {
     std::int64_t requeued = 0;
     std::int64_t failed = 0;
@@ -119,7 +126,10 @@ public:
     JobQueue(RedisClient& redis, std::chrono::milliseconds timeout);
 
     static std::string wake_key();
+    // HOST:PID:RANDOM, HOST as gethostname() gives it.
     static std::string new_worker_id();
+    // The worker id is one of host's: it starts with "host:".
+    static bool is_worker_on_host(const std::string& worker, const std::string& host);
     // The owner token of a worker's fetch number `number` (1, 2, ...), new
     // each time: the number lets heartbeat() leave alone the fetches sent
     // after the ones it knows about.
@@ -146,6 +156,10 @@ public:
     void give_back(const std::string& worker, std::function<void(std::int64_t returned, const std::string& error)> cb);
 
     void stats(std::chrono::milliseconds worker_timeout, std::function<void(QueueStats, const std::string& error)> cb);
+    // The workers whose heartbeat is younger than worker_timeout (those reap
+    // leaves alone), oldest heartbeat first.
+    void workers(std::chrono::milliseconds worker_timeout,
+                 std::function<void(std::vector<WorkerInfo>, const std::string& error)> cb);
     // record absent: no such job (never existed, or expired).
     void status(const std::string& id, std::function<void(std::optional<JobRecord>, const std::string& error)> cb);
     void failed(std::function<void(std::vector<JobRecord>, const std::string& error)> cb);

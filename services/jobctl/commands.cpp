@@ -243,6 +243,40 @@ int cmd_stats(EventLoop& loop, JobQueue& queue, const Options& o) {
     return waiter.wait();
 }
 
+int cmd_workers(EventLoop& loop, JobQueue& queue, const Options& o) {
+    if (!o.args.empty()) throw UsageError("workers takes no operand");
+    Waiter waiter(loop);
+    int rc = 0;
+    queue.workers(o.worker_timeout, [&](std::vector<WorkerInfo> all, const std::string& error) {
+        if (!error.empty()) {
+            waiter.answer(unavailable(error));
+            return;
+        }
+        std::vector<WorkerInfo> live;
+        for (WorkerInfo& w : all)
+            if (o.host.empty() || JobQueue::is_worker_on_host(w.id, o.host)) live.push_back(std::move(w));
+        if (o.json) {
+            Json list = Json::array();
+            for (const WorkerInfo& w : live)
+                list.push(Json::object()
+                              .set("id", Json::string(w.id))
+                              .set("heartbeat_ms_ago", Json::integer(w.heartbeat_ms_ago))
+                              .set("jobs", Json::integer(w.jobs)));
+            std::cout << list.dump() << "\n";
+        } else {
+            for (const WorkerInfo& w : live)
+                std::cout << w.id << "  heartbeat " << w.heartbeat_ms_ago << " ms ago  " << w.jobs << " job(s)\n";
+        }
+        // Exit 1 lets a health check test for a live worker without parsing.
+        if (live.empty()) {
+            std::cerr << "jobctl: no live worker" << (o.host.empty() ? "" : " on host " + o.host) << "\n";
+            rc = kExitNotFound;
+        }
+        waiter.answer(rc);
+    });
+    return waiter.wait();
+}
+
 int cmd_failed(EventLoop& loop, JobQueue& queue, const Options& o) {
     if (!o.args.empty()) throw UsageError("failed takes no operand");
     Waiter waiter(loop);

@@ -12,7 +12,7 @@
 
 namespace usersuite::jobctl {
 
-inline constexpr int kExitNotFound = 1;
+inline constexpr int kExitNotFound = 1;  // nothing found: no such job, no live worker
 inline constexpr int kExitUnavailable = 69;  // EX_UNAVAILABLE: Redis, or a corrupt job record in it
 
 struct Options {
@@ -22,6 +22,7 @@ struct Options {
     std::chrono::milliseconds delay{0};
     std::int64_t count = 1;
     bool all = false;
+    std::string host;  // workers --host; empty: every host
     std::chrono::milliseconds worker_timeout{10000};
 };
 
@@ -34,6 +35,7 @@ public:
 int cmd_enqueue(EventLoop& loop, JobQueue& queue, const Options& o);
 int cmd_status(EventLoop& loop, JobQueue& queue, const Options& o);
 int cmd_stats(EventLoop& loop, JobQueue& queue, const Options& o);
+int cmd_workers(EventLoop& loop, JobQueue& queue, const Options& o);
 int cmd_failed(EventLoop& loop, JobQueue& queue, const Options& o);
 int cmd_requeue(EventLoop& loop, JobQueue& queue, const Options& o);
 int cmd_purge(EventLoop& loop, JobQueue& queue, const Options& o);

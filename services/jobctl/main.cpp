@@ -1,6 +1,6 @@
 // jobctl: queue jobs and look after the job queues from a shell: enqueue,
-// status, stats, failed, requeue, purge. Output is text for people, or one
-// JSON document with --json; the exit status says what happened.
+// status, stats, workers, failed, requeue, purge. Output is text for people,
+// or one JSON document with --json; the exit status says what happened.
 #include <getopt.h>
 
 #include <cmath>
@@ -37,6 +37,10 @@ void print_help() {
                  "  status ID          print a job: status, attempts, times, result or error\n"
                  "                     (exit 1 when there is no such job)\n"
                  "  stats              jobs in each queue, scheduled, started and failed; live workers\n"
+                 "  workers [--host NAME]\n"
+                 "                     list the live workers (heartbeat within WORKER_TIMEOUT_MS): id,\n"
+                 "                     ms since its heartbeat, jobs it holds; --host: only those of host NAME\n"
+                 "                     (exit 1 when none is live)\n"
                  "  failed             list the failed registry, oldest failure first\n"
                  "  requeue ID|--all   move a failed job (or all) back to its queue with attempts reset\n"
                  "                     (exit 1 when ID is not in the failed registry)\n"
@@ -50,8 +54,8 @@ void print_help() {
                  "  -V, --version      print the version and exit\n\n"
                  "configuration keys (file, then environment, then -o; see usersuite.env(5)):\n";
     print_config_keys(std::cout, kJobctl);
-    std::cout << "\nexit status: 0 done, 1 no such job, 2 usage, 69 Redis unavailable (or a corrupt job record),\n"
-                 "78 configuration.\n";
+    std::cout << "\nexit status: 0 done, 1 nothing found (no such job, no live worker), 2 usage,\n"
+                 "69 Redis unavailable (or a corrupt job record), 78 configuration.\n";
 }
 
 [[noreturn]] void usage_error(const std::string& why) {
@@ -99,13 +103,14 @@ std::chrono::milliseconds parse_time(const char* text) {
 
 using Command = int (*)(EventLoop&, JobQueue&, const Options&);
 const std::map<std::string, Command> kCommands = {{"enqueue", cmd_enqueue}, {"status", cmd_status},
-                                                  {"stats", cmd_stats},     {"failed", cmd_failed},
-                                                  {"requeue", cmd_requeue}, {"purge", cmd_purge}};
+                                                  {"stats", cmd_stats},     {"workers", cmd_workers},
+                                                  {"failed", cmd_failed},   {"requeue", cmd_requeue},
+                                                  {"purge", cmd_purge}};
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    enum { kJson = 256, kQueue, kIn, kAt, kCount, kAll };
+    enum { kJson = 256, kQueue, kIn, kAt, kCount, kAll, kHost };
     static const option longopts[] = {{"config", required_argument, nullptr, 'c'},
                                       {"set", required_argument, nullptr, 'o'},
                                       {"json", no_argument, nullptr, kJson},
@@ -114,6 +119,7 @@ int main(int argc, char** argv) {
                                       {"at", required_argument, nullptr, kAt},
                                       {"count", required_argument, nullptr, kCount},
                                       {"all", no_argument, nullptr, kAll},
+                                      {"host", required_argument, nullptr, kHost},
                                       {"help", no_argument, nullptr, 'h'},
                                       {"version", no_argument, nullptr, 'V'},
                                       {nullptr, 0, nullptr, 0}};
@@ -149,6 +155,10 @@ int main(int argc, char** argv) {
                 count_given = true;
                 break;
             case kAll: o.all = true; break;
+            case kHost:
+                o.host = optarg;
+                if (o.host.empty()) usage_error("--host takes a host name, not an empty one");
+                break;
             case 'h': print_help(); return 0;
             case 'V': std::cout << "jobctl " USERSUITE_VERSION "\n"; return 0;
             case ':': usage_error(std::string("option ") + argv[optind - 1] + " needs a value");
@@ -162,6 +172,7 @@ int main(int argc, char** argv) {
     if ((queue_given || delay_given || count_given) && name != "enqueue")
         usage_error("--queue, --in, --at and --count go with enqueue");
     if (o.all && name != "requeue") usage_error("--all goes with requeue");
+    if (!o.host.empty() && name != "workers") usage_error("--host goes with workers");
     o.args.assign(argv + optind + 1, argv + argc);
 
     try {

@@ -2,7 +2,8 @@
 # runs on our machines. docker-compose (Debian's) must accept the file, and
 # its commands, ports and health checks must agree with what the Dockerfile
 # installs and with nginx's configuration, and each image's unprivileged
-# user must be able to read and write what it needs.
+# user must be able to read and write what it needs. job-worker's health
+# check, a shell command line, is run here against the stack.
 
 compose_config() {
 	(cd "$repo" && SECRET_KEY=$(printf 'k%.0s' {1..40}) POSTGRES_PASSWORD=pw docker-compose -f compose.yaml config) >"$scratch/compose.yml" 2>"$scratch/compose.err" ||
@@ -94,8 +95,32 @@ test_commands_are_programs_the_dockerfile_installs() {
 		[[ " $installed " == *" $prog "* ]] || fail "$s runs $prog, which make install does not install ($installed)"
 		grep -q "build/$prog" "$repo/Dockerfile" || fail "the Dockerfile does not build $prog"
 	done
-	prog=$(compose_query "d['services']['job-worker']['healthcheck']['test'][1]")
+	assert_eq CMD-SHELL "$(compose_query "d['services']['job-worker']['healthcheck']['test'][0]")" \
+		"the kind of job-worker's health check"
+	prog=$(compose_query "d['services']['job-worker']['healthcheck']['test'][1].split()[0]")
 	[[ " $installed " == *" $prog "* ]] || fail "job-worker's health check runs $prog, which is not installed"
+}
+
+test_job_worker_health_check_wants_a_live_worker_of_its_own_host() {
+	compose_config
+	# docker-compose config prints $ escaped as $$, as compose.yaml must
+	# write it; the container's shell gets $.
+	local check
+	check=$(compose_query "d['services']['job-worker']['healthcheck']['test'][1].replace('\$\$', '\$')")
+	# shellcheck disable=SC2016 # the command line, unexpanded
+	assert_eq 'jobctl workers --host "$(hostname)" >/dev/null' "$check" "job-worker's health check"
+	# Run by a shell as in the container, against the stack's Redis, whose
+	# job-worker runs on this host; then as on a host with no live worker.
+	mkdir "$scratch/path"
+	ln -s "$bin/jobctl" "$scratch/path/jobctl"
+	job_worker_health() { env -i PATH="$scratch/path:/usr/bin:/bin" REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0" sh -c "$check"; }
+	wait_until 5 job_worker_health || fail "the health check fails with the stack's job-worker running"
+	printf '#!/bin/sh\necho no-such-host\n' >"$scratch/path/hostname"
+	chmod +x "$scratch/path/hostname"
+	local rc=0
+	job_worker_health 2>"$scratch/err" || rc=$?
+	assert_eq 1 "$rc" "the health check's exit status with no live worker on its host"
+	assert_eq "jobctl: no live worker on host no-such-host" "$(cat "$scratch/err")" "the health check's output"
 }
 
 test_ports_agree_with_the_nginx_config() {

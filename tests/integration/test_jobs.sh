@@ -4,7 +4,7 @@
 # away and coming back, replies lost, a wait Redis refuses, 1,000 jobs through
 # two workers, the welcome e-mail of register, jobs that cannot run, jobctl as
 # a shell tool (a corrupt record, enqueue --count failing part way), a failing
-# sendmail.
+# sendmail, jobctl workers and a hung or stopped worker.
 #
 # Most tests stop the stack's job-worker (stop_for_test) and start workers of
 # their own, each logging to its own directory under $scratch, so that they
@@ -727,7 +727,7 @@ test_jobs_jobctl_help_exit_statuses_and_json() {
 	jobs_reset
 	jobs_expect 0 "$bin/jobctl" --help
 	local c
-	for c in enqueue status stats failed requeue purge; do
+	for c in enqueue status stats workers failed requeue purge; do
 		grep -qE "^  $c( |$)" "$scratch/out" || fail "--help does not describe $c"
 	done
 	grep -q 'exit status' "$scratch/out" || fail "--help does not give the exit statuses"
@@ -749,12 +749,15 @@ test_jobs_jobctl_help_exit_statuses_and_json() {
 	jobs_expect 2 jobs_ctl requeue
 	jobs_expect 2 jobs_ctl purge everything
 	jobs_expect 2 jobs_ctl --bogus stats
+	jobs_expect 2 jobs_ctl workers extra
+	jobs_expect 2 jobs_ctl workers --host ''
+	jobs_expect 2 jobs_ctl stats --host "$(hostname)"
 	assert_eq 0 "$(jobs_ctl stats --json | jq '[.queued[]] | add')" "jobs queued by the usage errors"
 	# No such job: 1.
 	jobs_expect 1 jobs_ctl status 00000000-0000-4000-8000-000000000000
 	assert_match 'no job' "$(cat "$scratch/err")" "stderr"
 	# Redis unreachable: 69; a bad configuration value: 78.
-	for c in stats failed "status x" "enqueue noop {}" "requeue --all" "purge low"; do
+	for c in stats workers failed "status x" "enqueue noop {}" "requeue --all" "purge low"; do
 		# shellcheck disable=SC2086
 		jobs_expect 69 jobs_ctl -o REDIS_URL=redis://127.0.0.1:1/0 $c
 	done
@@ -858,4 +861,55 @@ test_jobs_failing_sendmail_is_a_failed_attempt_and_retried() {
 	assert_logged w1 "(attempt 1 of 3): sendmail exited with status 1; retry in"
 	assert_logged w1 "(attempt 2 of 3): sendmail exited with status 1; retry in"
 	assert_logged w1 "(attempt 3 of 3): sendmail exited with status 1; moved to the failed registry"
+}
+
+# ---- 12. jobctl workers
+
+# jobs_listed [OPTION ...]: jobctl workers, with these options, lists $WORKER_ID.
+jobs_listed() { jobs_ctl "$@" workers 2>/dev/null | grep -q "^$WORKER_ID  "; }
+
+test_jobs_jobctl_workers_lists_live_workers_and_drops_a_hung_or_stopped_one() {
+	stop_for_test job-worker
+	jobs_reset
+	local host
+	host=$(hostname)
+	jobs_worker w1 -o WORKER_HEARTBEAT_MS=200 -o SHUTDOWN_TIMEOUT=1
+	local pid=$WORKER_PID
+	jobs_enqueue noop '{"sleep_ms":30000}'
+	local a=$JOB
+	jobs_enqueue noop '{"sleep_ms":30000}'
+	wait_until 5 jobs_is started "$a" "$JOB" || fail "the jobs did not start"
+	jobs_expect 0 jobs_ctl workers
+	grep -qxE "$WORKER_ID  heartbeat [0-9]+ ms ago  2 job\(s\)" "$scratch/out" || fail "workers: $(cat "$scratch/out")"
+	assert_eq 1 "$(wc -l <"$scratch/out")" "lines of workers"
+	jobs_expect 0 jobs_ctl workers --host "$host" --json
+	jq -e --arg id "$WORKER_ID" 'length == 1 and .[0].id == $id and .[0].jobs == 2
+		and (.[0].heartbeat_ms_ago | type == "number" and . >= 0 and . < 1000)' "$scratch/out" >/dev/null ||
+		fail "workers --json: $(cat "$scratch/out")"
+	# --host is a whole host name: nothing found is exit 1, and [] as JSON.
+	jobs_expect 1 jobs_ctl workers --host no-such-host
+	assert_eq "" "$(cat "$scratch/out")" "stdout of workers of no host"
+	assert_eq "jobctl: no live worker on host no-such-host" "$(cat "$scratch/err")" "stderr of workers of no host"
+	jobs_expect 1 jobs_ctl workers --host "${host%?}" --json
+	assert_eq '[]' "$(jq -c . "$scratch/out")" "workers --json of a host name cut short"
+	# A hung worker (SIGSTOP) sends no heartbeat: once its last one is older
+	# than WORKER_TIMEOUT_MS it is no longer listed, though not reaped yet.
+	kill -STOP "$pid"
+	jobs_listed -o WORKER_TIMEOUT_MS=1000 || fail "the worker is not listed just after it hung"
+	sleep 1.3
+	jobs_expect 1 jobs_ctl -o WORKER_TIMEOUT_MS=1000 workers --host "$host"
+	assert_eq "" "$(cat "$scratch/out")" "workers once the hung worker's heartbeat is older than 1 s"
+	jobs_expect 0 jobs_ctl workers --json
+	jq -e --arg id "$WORKER_ID" '.[] | select(.id == $id) | .heartbeat_ms_ago >= 1000' "$scratch/out" >/dev/null ||
+		fail "the hung worker's heartbeat by the default WORKER_TIMEOUT_MS: $(cat "$scratch/out")"
+	kill -CONT "$pid"
+	wait_until 3 jobs_listed -o WORKER_TIMEOUT_MS=1000 || fail "the worker is not listed again after SIGCONT"
+	# A worker stopped with SIGTERM leaves the workers set as it exits.
+	kill -TERM "$pid"
+	jobs_wait_exit "$pid" 5
+	assert_eq 0 "$EXIT_STATUS" "exit status after SIGTERM"
+	jobs_expect 1 jobs_ctl workers
+	assert_eq "jobctl: no live worker" "$(cat "$scratch/err")" "stderr of workers with none alive"
+	jobs_expect 1 jobs_ctl workers --json
+	assert_eq '[]' "$(jq -c . "$scratch/out")" "workers --json with none alive"
 }

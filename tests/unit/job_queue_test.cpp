@@ -1,5 +1,6 @@
 // The parts of the job queue that need no Redis: the retry backoff, the job
-// type and queue name rules, the worker ids and the fetch tokens.
+// type and queue name rules, the worker ids and their hosts, and the fetch
+// tokens.
 #include "libcommon/job_queue.hpp"
 
 #include <gtest/gtest.h>
@@ -200,6 +201,20 @@ TEST(JobQueueWorkerId, EveryCallGivesANewOne) {
     }
     // 32 random bits each: a collision among 1000 is about 1 in 10^4.
     EXPECT_GE(ids.size(), 999u);
+}
+
+TEST(JobQueueWorkerId, IsOnTheHostItRunsOn) {
+    char host[256] = {};
+    ASSERT_EQ(::gethostname(host, sizeof host - 1), 0);
+    EXPECT_TRUE(JobQueue::is_worker_on_host(JobQueue::new_worker_id(), host));
+}
+
+TEST(JobQueueWorkerId, IsOnHostMatchesTheWholeHostNameOnly) {
+    EXPECT_TRUE(JobQueue::is_worker_on_host("web-1:17:3f2a9c1e", "web-1"));
+    EXPECT_FALSE(JobQueue::is_worker_on_host("web-1:17:3f2a9c1e", "web"));
+    EXPECT_FALSE(JobQueue::is_worker_on_host("web-12:17:3f2a9c1e", "web-1"));
+    EXPECT_FALSE(JobQueue::is_worker_on_host("web-1", "web-1"));
+    EXPECT_FALSE(JobQueue::is_worker_on_host("db:17:3f2a9c1e", "web-1"));
 }
 
 // ---- fetch tokens
