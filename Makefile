@@ -163,4 +163,4 @@ install-strip:
 clean:
 	rm -rf $(BUILD)
 
--include $(LIBCOMMON_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(BUILD)/tests/bench/bcrypt_time.d $(wildcard $(BUILD)/services/*/*.d $(BUILD)/services/*/routes/*.d)
+-include $(LIBCOMMON_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(wildcard $(BUILD)/tests/bench/*.d) $(wildcard $(BUILD)/services/*/*.d $(BUILD)/services/*/routes/*.d)
