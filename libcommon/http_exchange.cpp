@@ -1,6 +1,8 @@
 #include "libcommon/http_exchange.hpp"
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
@@ -56,6 +58,22 @@ const char* http_date() {
         cache.second = now;
     }
     return cache.text;
+}
+
+// evhttp hands a reply to the connection's bufferevent, which writes it a
+// turn of the loop later, once epoll reports the socket writable: two
+// epoll_ctl calls and a loop turn for each request. Written here at once
+// instead; when all of it went, the bufferevent's write callback runs as
+// after its own write, and evhttp finishes the request. What the socket
+// does not take now stays for the bufferevent's write.
+void write_now(bufferevent* bev) {
+    bufferevent_event_cb event_cb = nullptr;
+    bufferevent_getcb(bev, nullptr, nullptr, &event_cb, nullptr);
+    if (event_cb == nullptr) return;  // evhttp has let the connection go
+    evbuffer* out = bufferevent_get_output(bev);
+    if (evbuffer_get_length(out) == 0) return;
+    if (evbuffer_write(out, bufferevent_getfd(bev)) <= 0 || evbuffer_get_length(out) != 0) return;
+    bufferevent_trigger(bev, EV_WRITE, 0);
 }
 
 }  // namespace
@@ -174,6 +192,7 @@ void Exchange::send(int status, const std::string* body, const HeaderList& extra
     evhttp_send_reply(req, status, reason_phrase(status), nullptr);
     server_.deadlines_.reply_sent(connection_);
     server_.finished(this, status);
+    if (write_at_once_) write_now(connection_);
 }
 
 }  // namespace usersuite

@@ -77,6 +77,9 @@ private:
     HttpServer& server_;
     evhttp_request* req_;
     bufferevent* connection_;
+    // Off for the replies to what evhttp rejects itself: those are sent
+    // from inside evhttp's own code, which must not see the request end.
+    bool write_at_once_ = true;
     std::string request_id_;
     std::string method_;
     std::string path_;

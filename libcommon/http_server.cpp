@@ -244,6 +244,7 @@ void HttpServer::reply_to_rejected(evhttp_request* req, int status) {
     }
     auto ex = std::make_shared<Exchange>(*this, req, choose_request_id(evhttp_request_get_input_headers(req)),
                                          std::chrono::steady_clock::now());
+    ex->write_at_once_ = false;
     // The rest of the request was not read, so the connection cannot be reused.
     HeaderList close = {{"Connection", "close"}};
     if (status == 501 && evhttp_request_get_evhttp_uri(req) != nullptr) {

@@ -143,3 +143,39 @@ test_process_up_line_logged() {
 	grep -qE "users-api\.main - INFO - \[RequestID: -\] - users-api [0-9.]+ \(libevent .*\) up on 127\.0\.0\.1:$OWN_PORT, pid $OWN_PID, ready in [0-9.]+ ms" \
 		"$scratch/log/app.log" || fail "no process-up line: $(head -3 "$scratch/log/app.log")"
 }
+
+# Replies the socket cannot take at once: a client sends 40 requests for the
+# 30 KB OpenAPI document on one connection with a small receive buffer and
+# reads nothing for a second, so the daemon's writes stop part way; then it
+# reads every reply, whole and in order, and the daemon serves on.
+test_replies_larger_than_the_socket_takes_arrive_whole() {
+	start_own_users_api
+	local size
+	size=$(curl -s "$OWN_URL/openapi.json" | wc -c)
+	((size > 20000)) || fail "the document is only $size bytes"
+	python3 - "$OWN_PORT" "$size" <<'PY' || fail "pipelined large replies were not delivered whole"
+import socket, sys, time
+port, size = int(sys.argv[1]), int(sys.argv[2])
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(("127.0.0.1", port))
+n = 40
+s.sendall(b"GET /openapi.json HTTP/1.1\r\nHost: x\r\n\r\n" * n)
+time.sleep(1)
+s.settimeout(10)
+data = b""
+def bodies():
+    replies = data.split(b"HTTP/1.1 200 OK")[1:]
+    return [r.split(b"\r\n\r\n", 1)[1] if b"\r\n\r\n" in r else b"" for r in replies]
+while len(bodies()) < n or len(bodies()[-1]) < size:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    data += chunk
+got = bodies()
+print(f"{len(got)} replies, body sizes {sorted(set(len(b) for b in got))}", file=sys.stderr)
+sys.exit(0 if len(got) == n and all(len(b) == size for b in got) else 1)
+PY
+	request GET "$OWN_URL/api/v1/hello"
+	assert_status 200
+}
