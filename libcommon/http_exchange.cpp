@@ -91,7 +91,6 @@ Exchange::Exchange(HttpServer& server, evhttp_request* req, std::string request_
                    std::chrono::steady_clock::time_point started)
     : server_(server),
       req_(req),
-      connection_(evhttp_connection_get_bufferevent(evhttp_request_get_connection(req))),
       request_id_(std::move(request_id)),
       started_(started) {
     method_ = method_name(evhttp_request_get_command(req));
@@ -189,10 +188,14 @@ void Exchange::send(int status, const std::string* body, const HeaderList& extra
         if (evhttp_request_get_command(req) != EVHTTP_REQ_HEAD)
             evbuffer_add(evhttp_request_get_output_buffer(req), body->data(), body->size());
     }
+    // None when evhttp has let the connection go (the client left while
+    // the handler worked): the reply then goes nowhere.
+    evhttp_connection* evcon = evhttp_request_get_connection(req);
+    bufferevent* connection = evcon != nullptr ? evhttp_connection_get_bufferevent(evcon) : nullptr;
     evhttp_send_reply(req, status, reason_phrase(status), nullptr);
-    server_.deadlines_.reply_sent(connection_);
+    if (connection != nullptr) server_.deadlines_.reply_sent(connection);
     server_.finished(this, status);
-    if (write_at_once_) write_now(connection_);
+    if (connection != nullptr && write_at_once_) write_now(connection);
 }
 
 }  // namespace usersuite

@@ -16,7 +16,6 @@
 #include "libcommon/http_router.hpp"
 #include "libcommon/json.hpp"
 
-struct bufferevent;
 struct evhttp_request;
 
 namespace usersuite {
@@ -76,7 +75,6 @@ private:
 
     HttpServer& server_;
     evhttp_request* req_;
-    bufferevent* connection_;
     // Off for the replies to what evhttp rejects itself: those are sent
     // from inside evhttp's own code, which must not see the request end.
     bool write_at_once_ = true;

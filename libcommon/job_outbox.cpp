@@ -19,7 +19,7 @@ const std::string kClaim =
     "UPDATE job_outbox SET claimed_until = now() + interval '1 minute' WHERE id IN ("
     "SELECT id FROM job_outbox WHERE claimed_until < now() ORDER BY id LIMIT " +
     std::to_string(kRoundRows) +
-    " FOR UPDATE SKIP LOCKED) RETURNING id, type, queue, args, request_id, coalesce(user_id::text, '')";
+    " FOR UPDATE SKIP LOCKED) RETURNING id, job_id, type, queue, args, request_id, coalesce(user_id::text, '')";
 const char* const kDelete = "DELETE FROM job_outbox WHERE id = ANY($1::bigint[])";
 const char* const kUnclaim = "UPDATE job_outbox SET claimed_until = '-infinity' WHERE id = ANY($1::bigint[])";
 
@@ -40,6 +40,10 @@ JobOutbox::JobOutbox(EventLoop& loop, PgClient& db, JobQueue& jobs, std::chrono:
 void JobOutbox::start() { poll_.arm(kPollInterval); }
 
 void JobOutbox::kick(std::function<void()> done) {
+    if (std::chrono::steady_clock::now() < redis_away_until_) {
+        done();  // the row waits for the next round of the poll
+        return;
+    }
     if (busy_) {
         next_round_.push_back(std::move(done));
         return;
@@ -52,20 +56,22 @@ void JobOutbox::round() {
     busy_ = true;
     db_.query(kClaim, {}, db_timeout_, [this](PgResult result, const std::string& error) {
         if (!error.empty()) {
-            if (error != last_problem_) log_.warning(kNoRequest, "cannot read the job outbox: " + error);
-            last_problem_ = error;
+            if (error != db_problem_) log_.warning(kNoRequest, "cannot read the job outbox: " + error);
+            db_problem_ = error;
             finish_round(false);
             return;
         }
+        db_problem_.clear();
         std::vector<Row> rows;
         for (int i = 0; i < PQntuples(result.get()); ++i) {
             Row row;
             row.id = PQgetvalue(result.get(), i, 0);
-            row.job.type = PQgetvalue(result.get(), i, 1);
-            row.job.queue = PQgetvalue(result.get(), i, 2);
-            row.job.args = PQgetvalue(result.get(), i, 3);
-            row.job.request_id = PQgetvalue(result.get(), i, 4);
-            row.user_id = PQgetvalue(result.get(), i, 5);
+            row.job.id = PQgetvalue(result.get(), i, 1);
+            row.job.type = PQgetvalue(result.get(), i, 2);
+            row.job.queue = PQgetvalue(result.get(), i, 3);
+            row.job.args = PQgetvalue(result.get(), i, 4);
+            row.job.request_id = PQgetvalue(result.get(), i, 5);
+            row.user_id = PQgetvalue(result.get(), i, 6);
             rows.push_back(std::move(row));
         }
         queue_rows(std::move(rows));
@@ -91,13 +97,15 @@ void JobOutbox::queue_rows(std::vector<Row> rows) {
         if (!tally->left.empty()) {
             std::string problem = std::to_string(tally->left.size()) + " job(s) stay in the outbox until Redis takes them: " +
                                   tally->problem;
-            if (tally->problem != last_problem_) log_.warning(kNoRequest, problem);
-            last_problem_ = tally->problem;
+            if (tally->problem != redis_problem_) log_.warning(kNoRequest, problem);
+            redis_problem_ = tally->problem;
             db_.query(kUnclaim, {pg_text_array(tally->left)}, db_timeout_, [](PgResult, const std::string&) {
                 // Best effort: a claim that stays runs out within a minute.
             });
+            // Redis took none: registrations stop trying until the next poll.
+            if (tally->queued.empty()) redis_away_until_ = std::chrono::steady_clock::now() + kPollInterval;
         } else {
-            last_problem_.clear();
+            redis_problem_.clear();
         }
         if (tally->queued.empty()) {
             finish_round(false);

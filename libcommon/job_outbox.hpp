@@ -6,13 +6,16 @@
 // A round claims up to 100 rows for a minute (FOR UPDATE SKIP LOCKED, so two
 // processes never take the same row), queues each, deletes the ones Redis
 // took and unclaims the rest, which stay while Redis is away and go in a
-// later round: one each second, and one at each kick. A process that dies
-// between queueing a row and deleting it leaves the claim to run out; the
-// row is then queued again, so a job is queued at least once, never lost.
+// later round: one each second, and one at each kick. Each row carries its
+// job's id, and queueing an id Redis already holds adds nothing: a row
+// queued again (a reply lost to a timeout, or a process that stopped or
+// died between queueing and deleting it, whose claim then runs out) is
+// still one job, as long as the job's record lasts (JOB_RESULT_TTL).
 #pragma once
 
 #include <chrono>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "libcommon/event_loop.hpp"
@@ -47,7 +50,12 @@ private:
     bool busy_ = false;
     std::vector<std::function<void()>> in_round_;    // told when this round ends
     std::vector<std::function<void()>> next_round_;  // kicked during a round
-    std::string last_problem_;                       // logged once, not every second
+    // Logged once each, not every second.
+    std::string db_problem_;
+    std::string redis_problem_;
+    // After a round in which Redis took nothing, registrations do not try
+    // again (each would claim and unclaim rows) until the next poll.
+    std::chrono::steady_clock::time_point redis_away_until_;
 };
 
 }  // namespace usersuite

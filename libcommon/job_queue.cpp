@@ -35,7 +35,8 @@ namespace {
 // ARGV: id type args queue request_id delay_ms
 const RedisScript kEnqueueScript{JOBS_PRELUDE
     "local key = P .. 'job:' .. ARGV[1] "
-    "if redis.call('EXISTS', key) == 1 then return redis.error_reply('job ' .. ARGV[1] .. ' exists') end "
+    // The same id again is the same job (an outbox row queued twice): no-op.
+    "if redis.call('EXISTS', key) == 1 then return ARGV[1] end "
     "local delay = tonumber(ARGV[6]) "
     "redis.call('HSET', key, 'id', ARGV[1], 'type', ARGV[2], 'args', ARGV[3], 'queue', ARGV[4], "
     "  'request_id', ARGV[5], 'created_at', now, 'enqueued_at', now, 'attempts', 0) "
@@ -344,7 +345,7 @@ bool JobQueue::is_worker_on_host(const std::string& worker, const std::string& h
 }
 
 void JobQueue::enqueue(const NewJob& job, std::function<void(const std::string&, const std::string&)> cb) {
-    kEnqueueScript.run(redis_, {}, {new_request_id(), job.type, job.args, job.queue, job.request_id,
+    kEnqueueScript.run(redis_, {}, {job.id.empty() ? new_request_id() : job.id, job.type, job.args, job.queue, job.request_id,
                                               ms(job.delay)},
                    timeout_, [cb = std::move(cb)](const redisReply* reply, const std::string& error) {
                        std::string why = reply_error(reply, error, REDIS_REPLY_STRING);

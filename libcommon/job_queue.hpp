@@ -60,6 +60,10 @@ std::chrono::milliseconds job_retry_delay(int attempt, std::chrono::milliseconds
                                           std::chrono::milliseconds max_delay, double jitter);
 
 struct NewJob {
+    // Empty: a new id. Given (job_outbox.hpp): queueing the job again under
+    // it changes nothing while its record lasts, so a retried enqueue whose
+    // first reply was lost does not run the job twice.
+    std::string id;
     std::string type;
     std::string args = "{}";  // a JSON object, checked by the caller
     std::string queue = "default";

@@ -1,6 +1,7 @@
 #include "libcommon/redis_client.hpp"
 
 #include <fcntl.h>
+#include <sys/un.h>
 
 #include <hiredis/adapters/libevent.h>
 #include <hiredis/async.h>
@@ -46,6 +47,9 @@ RedisEndpoint redis_endpoint_from_url(const std::string& key, const std::string&
         if (!url->host.empty() || url->path.empty())
             throw ConfigError(key, "expected unix:///PATH/TO/redis.sock[?db=N], with the socket's absolute path");
         e.socket_path = "/" + url->path;
+        if (e.socket_path.size() >= sizeof(sockaddr_un::sun_path))
+            throw ConfigError(key, "the socket path is longer than the " +
+                                       std::to_string(sizeof(sockaddr_un::sun_path) - 1) + " bytes a Unix socket path may have");
         for (const auto& [name, value] : parse_urlencoded(url->query)) {
             if (name != "db") throw ConfigError(key, "unknown parameter \"" + name + "\": only db=N is read");
             e.db = database_number(key, value);

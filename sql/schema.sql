@@ -13,6 +13,7 @@ $$;
 
 CREATE TABLE public.job_outbox (
     id bigint NOT NULL,
+    job_id uuid DEFAULT gen_random_uuid() NOT NULL,
     type text NOT NULL,
     queue text NOT NULL,
     args text NOT NULL,

@@ -5,6 +5,9 @@
 
 CREATE TABLE job_outbox (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    -- The job's id in Redis: queueing a row again (its first reply lost)
+    -- finds the job there and adds nothing.
+    job_id uuid NOT NULL DEFAULT gen_random_uuid(),
     -- The job as libcommon/job_queue.hpp's NewJob has it.
     type text NOT NULL,
     queue text NOT NULL,

@@ -7,6 +7,8 @@ outbox_rows_for() { outbox_psql -c "SELECT count(*) FROM job_outbox WHERE args::
 # outbox_mail_for EMAIL: the spooled message addressed to EMAIL.
 outbox_mail_for() { grep -lF -- "<$1>" "$STACK_DIR/mail"/*.eml 2>/dev/null | head -n1 | grep .; }
 
+outbox_row_gone() { [[ $(outbox_psql -c "SELECT count(*) FROM job_outbox WHERE job_id = '$1'") == 0 ]]; }
+
 outbox_register() {
 	get /api/v1/auth/register -X POST -H 'Content-Type: application/json' -H "X-Request-ID: $2" \
 		--data-binary "$(json_object email "$1" password "$(new_password)" name "Outbox $RANDOM")"
@@ -71,4 +73,24 @@ test_outbox_rows_left_behind_are_queued_by_the_rounds() {
 	assert_eq 1 "$(outbox_rows_for "$email")" "a claimed row stays while its claim runs"
 	wait_until 8 outbox_mail_for "$email" || fail "the row left behind was not mailed"
 	assert_eq 0 "$(outbox_rows_for "$email")" "outbox rows afterwards"
+}
+
+# A row queued twice (its first reply lost to a timeout, or a process gone
+# between queueing and deleting it) is one job: the row carries the job's
+# id, and Redis adds nothing for an id it holds.
+test_outbox_row_queued_twice_is_one_job() {
+	stop_for_test job-worker # the job stays queued, where it can be counted
+	local job_id before args
+	args=$(jq -cn '{to: "twice@example.com", name: "Twice", subject: "s", body: "b"}')
+	job_id=$(outbox_psql -c "SELECT gen_random_uuid()")
+	before=$("$bin/jobctl" -c "$config" --json stats | jq .queued.default)
+	local i
+	for i in 1 2; do
+		outbox_psql -c "INSERT INTO job_outbox (job_id, type, queue, args, request_id)
+			VALUES ('$job_id', 'send_email', 'default', '$args', 'outbox-twice-$i')"
+		wait_until 5 outbox_row_gone "$job_id" || fail "row $i was not moved to Redis"
+	done
+	assert_eq queued "$("$bin/jobctl" -c "$config" --json status "$job_id" | jq -r .status)" "the job"
+	assert_eq "$((before + 1))" "$("$bin/jobctl" -c "$config" --json stats | jq .queued.default)" "jobs queued on default"
+	assert_eq outbox-twice-1 "$("$bin/jobctl" -c "$config" --json status "$job_id" | jq -r .request_id)" "the first queueing kept"
 }

@@ -294,6 +294,8 @@ TEST(ConfigValues, RedisUrlMayNameAUnixSocket) {
     EXPECT_EQ(error_key(with_override("REDIS_URL", "unix://run/redis.sock")), "REDIS_URL");  // not absolute
     EXPECT_EQ(error_key(with_override("REDIS_URL", "unix:///run/redis.sock?db=16")), "REDIS_URL");
     EXPECT_EQ(error_key(with_override("REDIS_URL", "unix:///run/redis.sock?timeout=1")), "REDIS_URL");
+    EXPECT_EQ(error_key(with_override("REDIS_URL", "unix:///" + std::string(107, 's'))), "REDIS_URL");  // > sun_path
+    EXPECT_EQ(error_key(with_override("REDIS_URL", "unix:///" + std::string(100, 's'))), "<no error>");
 
     usersuite::RedisEndpoint e = usersuite::redis_endpoint_from_url("REDIS_URL", "unix://:p%40ss@/run/redis/redis.sock?db=3");
     EXPECT_EQ(e.socket_path, "/run/redis/redis.sock");

@@ -21,10 +21,10 @@ void add_register_route(Router& router, Services s) {
                 return welcome_email_job(email, name, s.project_name, rid);
             };
             register_user(ex, s.passwords, s.users, welcome, [ex, s](const User& user) {
-                // The reply waits for the outbox round that moves the job (at
-                // most REDIS_TIMEOUT_MS for Redis), so that a drain, which waits
-                // for replies, does not stop between queueing it and deleting its row.
-                s.welcome_outbox->kick([ex, user] { reply_created(ex, user); });
+                // The reply waits for the outbox round that moves the job (a
+                // PostgreSQL statement or two and a Redis command), so that the
+                // e-mail is on its way when the client hears of the user.
+                s.welcome_outbox->kick(ex->guarded([ex, user] { reply_created(ex, user); }));
             });
         },
         Body::json);
