@@ -65,11 +65,9 @@ const char* http_date() {
 // epoll_ctl calls and a loop turn for each request. Written here at once
 // instead; when all of it went, the bufferevent's write callback runs as
 // after its own write, and evhttp finishes the request. What the socket
-// does not take now stays for the bufferevent's write.
+// does not take now stays for the bufferevent's write. bev is the live
+// connection of the request just replied to.
 void write_now(bufferevent* bev) {
-    bufferevent_event_cb event_cb = nullptr;
-    bufferevent_getcb(bev, nullptr, nullptr, &event_cb, nullptr);
-    if (event_cb == nullptr) return;  // evhttp has let the connection go
     evbuffer* out = bufferevent_get_output(bev);
     if (evbuffer_get_length(out) == 0) return;
     if (evbuffer_write(out, bufferevent_getfd(bev)) <= 0 || evbuffer_get_length(out) != 0) return;
