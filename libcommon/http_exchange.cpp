@@ -6,6 +6,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -81,8 +82,16 @@ std::string format_seconds(std::chrono::steady_clock::duration elapsed) {
     // cost of a whole request here.
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
     if (us < 0) us = 0;
-    std::string frac = std::to_string(us % 1000000);
-    return std::to_string(us / 1000000) + "." + std::string(6 - frac.size(), '0') + frac;
+    char text[32];
+    char* end = text + sizeof text;
+    char* p = end;
+    auto whole = static_cast<std::uint64_t>(us / 1000000);
+    auto frac = static_cast<std::uint64_t>(us % 1000000);
+    for (int i = 0; i < 6; ++i, frac /= 10) *--p = static_cast<char>('0' + frac % 10);
+    *--p = '.';
+    do *--p = static_cast<char>('0' + whole % 10);
+    while ((whole /= 10) != 0);
+    return std::string(p, end);
 }
 
 Exchange::Exchange(HttpServer& server, evhttp_request* req, std::string request_id,
@@ -165,7 +174,8 @@ void Exchange::send(int status, const std::string* body, const HeaderList& extra
     evkeyvalq* out = evhttp_request_get_output_headers(req);
     if (body != nullptr) evhttp_add_header(out, "Content-Type", content_type);
     evhttp_add_header(out, "X-Request-ID", request_id_.c_str());
-    evhttp_add_header(out, "X-Process-Time", format_seconds(std::chrono::steady_clock::now() - started_).c_str());
+    std::string process_time = format_seconds(std::chrono::steady_clock::now() - started_);
+    evhttp_add_header(out, "X-Process-Time", process_time.c_str());
 
     bool cors_given = false;
     for (const auto& [name, value] : extra) cors_given |= name == "Access-Control-Allow-Origin";
@@ -192,7 +202,7 @@ void Exchange::send(int status, const std::string* body, const HeaderList& extra
     bufferevent* connection = evcon != nullptr ? evhttp_connection_get_bufferevent(evcon) : nullptr;
     evhttp_send_reply(req, status, reason_phrase(status), nullptr);
     if (connection != nullptr) server_.deadlines_.reply_sent(connection);
-    server_.finished(this, status);
+    server_.finished(this, status, process_time);
     if (connection != nullptr && write_at_once_) write_now(connection);
 }
 

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <set>
 #include <stdexcept>
+#include <tuple>
 
 namespace usersuite {
 
@@ -66,50 +67,73 @@ bool is_valid_utf8(const std::string& s) {
 }
 
 bool split_path(const std::string& raw_path, std::vector<std::string>* segments) {
-    segments->clear();
-    if (raw_path.empty() || raw_path[0] != '/') return false;
+    if (raw_path.empty() || raw_path[0] != '/') {
+        segments->clear();
+        return false;
+    }
+    // The strings of *segments are assigned, not rebuilt, so that a vector
+    // kept between calls allocates nothing for the usual path.
+    std::size_t count = 0;
     std::size_t start = 1;
     while (true) {
         std::size_t slash = raw_path.find('/', start);
-        std::string raw = raw_path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
-        std::size_t len = 0;
-        char* decoded = evhttp_uridecode(raw.c_str(), 0, &len);
-        if (decoded == nullptr) throw std::bad_alloc();
-        segments->emplace_back(decoded, len);
-        std::free(decoded);
+        std::size_t end = slash == std::string::npos ? raw_path.size() : slash;
+        if (count == segments->size()) segments->emplace_back();
+        std::string& segment = (*segments)[count++];
+        if (raw_path.find('%', start) >= end) {
+            segment.assign(raw_path, start, end - start);
+        } else {
+            std::string raw = raw_path.substr(start, end - start);
+            std::size_t len = 0;
+            char* decoded = evhttp_uridecode(raw.c_str(), 0, &len);
+            if (decoded == nullptr) throw std::bad_alloc();
+            segment.assign(decoded, len);
+            std::free(decoded);
+        }
         if (slash == std::string::npos) break;
         start = slash + 1;
     }
+    segments->resize(count);
     // "/" is the root, one empty segment; represent it as none.
-    if (segments->size() == 1 && segments->front().empty()) segments->clear();
+    if (count == 1 && segments->front().empty()) segments->clear();
     return true;
 }
 
 void Router::add(const std::string& method, const std::string& pattern, Handler handler, Body body) {
-    Route r{method, {}, body, std::move(handler)};
+    Route r{method, {}, body, std::move(handler), {}};
     if (!split_path(pattern, &r.segments)) throw std::invalid_argument("route pattern must start with /: " + pattern);
-    for (const std::string& seg : r.segments)
-        if (is_param(seg)) param_spec(seg);  // validates the type name
+    for (const std::string& seg : r.segments) {
+        Route::Param param;
+        if (is_param(seg)) std::tie(param.name, param.is_int) = param_spec(seg);
+        r.params.push_back(std::move(param));
+    }
     routes_.push_back(std::move(r));
 }
 
 RouteMatch Router::match(const std::string& method, const std::string& raw_path) const {
     RouteMatch m;
-    std::vector<std::string> segs;
+    // Kept between calls: matching a request allocates nothing but its parameters.
+    thread_local std::vector<std::string> segs;
     if (!split_path(raw_path, &segs)) return m;
-    std::set<std::string> methods;
+    auto shape_fits = [&](const Route& r) {
+        if (r.segments.size() != segs.size()) return false;
+        for (std::size_t i = 0; i < segs.size(); ++i)
+            if (r.params[i].name.empty() ? r.segments[i] != segs[i] : segs[i].empty()) return false;
+        return true;
+    };
     for (const Route& r : routes_) {
-        if (r.segments.size() != segs.size()) continue;
-        bool shape = true;
-        for (std::size_t i = 0; i < segs.size() && shape; ++i)
-            shape = is_param(r.segments[i]) ? !segs[i].empty() : r.segments[i] == segs[i];
-        if (!shape) continue;
-        methods.insert(r.method);
-        if (r.method == "GET") methods.insert("HEAD");
-        if (m.route != nullptr || !(r.method == method || (method == "HEAD" && r.method == "GET"))) continue;
-        m.route = &r;
+        if ((r.method == method || (method == "HEAD" && r.method == "GET")) && shape_fits(r)) {
+            m.route = &r;
+            break;
+        }
     }
     if (m.route == nullptr) {
+        std::set<std::string> methods;
+        for (const Route& r : routes_) {
+            if (!shape_fits(r)) continue;
+            methods.insert(r.method);
+            if (r.method == "GET") methods.insert("HEAD");
+        }
         if (methods.empty()) return m;
         m.kind = RouteMatch::method_not_allowed;
         for (const std::string& name : methods) m.allow += (m.allow.empty() ? "" : ", ") + name;
@@ -117,22 +141,22 @@ RouteMatch Router::match(const std::string& method, const std::string& raw_path)
     }
     ValidationErrors errors;
     for (std::size_t i = 0; i < segs.size(); ++i) {
-        if (!is_param(m.route->segments[i])) continue;
-        auto [name, is_int] = param_spec(m.route->segments[i]);
-        if (!is_int) {
+        const Route::Param& param = m.route->params[i];
+        if (param.name.empty()) continue;
+        if (!param.is_int) {
             if (!is_valid_utf8(segs[i]))
-                errors.add({"path", name}, "Input should be a valid UTF-8 string", "string_unicode");
-            m.params.text_[name] = segs[i];
+                errors.add({"path", param.name}, "Input should be a valid UTF-8 string", "string_unicode");
+            m.params.text_[param.name] = segs[i];
             continue;
         }
         std::int64_t id = 0;
         bool too_small = false;
         if (parse_id(segs[i], &id, &too_small))
-            m.params.integer_[name] = id;
+            m.params.integer_[param.name] = id;
         else if (too_small)
-            errors.add({"path", name}, "Input should be greater than or equal to 1", "greater_than_equal");
+            errors.add({"path", param.name}, "Input should be greater than or equal to 1", "greater_than_equal");
         else
-            errors.add({"path", name}, "Input should be a whole number from 1 to 9223372036854775807",
+            errors.add({"path", param.name}, "Input should be a whole number from 1 to 9223372036854775807",
                        "int_parsing");
     }
     errors.throw_if_any();

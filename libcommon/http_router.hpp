@@ -39,6 +39,11 @@ struct Route {
     std::vector<std::string> segments;  // literal, "{name}" or "{name:int}"
     Body body;
     Handler handler;
+    struct Param {
+        std::string name;  // empty for a literal segment
+        bool is_int = false;
+    };
+    std::vector<Param> params;  // per segment, parsed once by Router::add
 };
 
 struct RouteMatch {

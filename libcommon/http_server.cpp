@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -222,14 +223,16 @@ void HttpServer::route(const std::shared_ptr<Exchange>& ex, evhttp_request* req)
     m.route->handler(ex);
 }
 
-void HttpServer::finished(Exchange* ex, int status) {
-    std::string line = ex->method();
+void HttpServer::finished(Exchange* ex, int status, const std::string& process_time) {
+    thread_local std::string line;
+    line.assign(ex->method());
     line += ' ';
     line += ex->path();
     line += ' ';
-    line += std::to_string(status);
+    char code[12];
+    line.append(code, std::to_chars(code, code + sizeof code, status).ptr);
     line += ' ';
-    line += format_seconds(std::chrono::steady_clock::now() - ex->started_);
+    line += process_time;
     line += 's';
     access_log_.info(ex->request_id(), line);
     live_.erase(ex);

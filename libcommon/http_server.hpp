@@ -62,7 +62,7 @@ private:
     static void on_request(evhttp_request* req, void* self);
     void dispatch(evhttp_request* req);
     void route(const std::shared_ptr<Exchange>& ex, evhttp_request* req);
-    void finished(Exchange* ex, int status);
+    void finished(Exchange* ex, int status, const std::string& process_time);
 
     EventLoop& loop_;
     HttpSettings settings_;

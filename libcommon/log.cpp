@@ -56,23 +56,19 @@ const char* level_name(LogLevel level) {
     return "INFO";
 }
 
+// Control characters as \xNN, so that no text can forge a line.
 void append_escaped(std::string& out, std::string_view text) {
     static constexpr char hex[] = "0123456789abcdef";
-    bool clean = true;
-    for (unsigned char c : text) clean &= c >= 0x20 && c != 0x7f;
-    if (clean) {
-        out += text;
-        return;
+    std::size_t clean_from = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x20 && c != 0x7f) continue;
+        out.append(text, clean_from, i - clean_from);
+        const char escaped[4] = {'\\', 'x', hex[c >> 4], hex[c & 0x0f]};
+        out.append(escaped, sizeof escaped);
+        clean_from = i + 1;
     }
-    for (unsigned char c : text) {
-        if (c < 0x20 || c == 0x7f) {
-            out += "\\x";
-            out.push_back(hex[c >> 4]);
-            out.push_back(hex[c & 0x0f]);
-        } else {
-            out.push_back(static_cast<char>(c));
-        }
-    }
+    out.append(text, clean_from);
 }
 
 }  // namespace

@@ -10,13 +10,23 @@
 
 namespace usersuite {
 
+namespace {
+
+// The characters api.md allows in a request id: [A-Za-z0-9._:@/-].
+constexpr std::array<bool, 256> kIdChar = [] {
+    std::array<bool, 256> table{};
+    for (int c = 0; c < 256; ++c)
+        table[c] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+                   c == '_' || c == '-' || c == ':' || c == '@' || c == '/';
+    return table;
+}();
+
+}  // namespace
+
 bool is_valid_request_id(std::string_view id) {
     if (id.empty() || id.size() > 128) return false;
-    for (unsigned char c : id) {
-        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-                  c == '_' || c == '-' || c == ':' || c == '@' || c == '/';
-        if (!ok) return false;
-    }
+    for (unsigned char c : id)
+        if (!kIdChar[c]) return false;
     return true;
 }
 
