@@ -201,7 +201,7 @@ void Exchange::send(int status, const std::string* body, const HeaderList& extra
     evhttp_connection* evcon = evhttp_request_get_connection(req);
     bufferevent* connection = evcon != nullptr ? evhttp_connection_get_bufferevent(evcon) : nullptr;
     evhttp_send_reply(req, status, reason_phrase(status), nullptr);
-    if (connection != nullptr) server_.deadlines_.reply_sent(connection);
+    if (connection != nullptr) server_.connections_.reply_sent(connection);
     server_.finished(this, status, process_time);
     if (connection != nullptr && write_at_once_) write_now(connection);
 }

@@ -105,7 +105,7 @@ HttpServer::HttpServer(EventLoop& loop, HttpSettings settings)
     : loop_(loop),
       settings_(std::move(settings)),
       http_(new_evhttp(loop)),
-      deadlines_(loop, http_, std::chrono::seconds(settings_.request_timeout_seconds)),
+      connections_(loop, http_, std::chrono::seconds(settings_.request_timeout_seconds)),
       drain_timer_(loop, [this] {
           if (on_drained_) std::exchange(on_drained_, nullptr)();
       }) {
@@ -127,7 +127,7 @@ HttpServer::~HttpServer() {
     // Replies still pending in callbacks become no-ops; evhttp_free frees their requests.
     for (Exchange* ex : live_) ex->detach();
     evhttp_free(http_);
-    deadlines_.release_all();
+    connections_.release_all();
     for (const std::string& path : unix_paths_) ::unlink(path.c_str());
     if (g_server == this) g_server = nullptr;
 }
@@ -186,7 +186,7 @@ void HttpServer::on_request(evhttp_request* req, void* self) { static_cast<HttpS
 
 void HttpServer::dispatch(evhttp_request* req) {
     auto started = std::chrono::steady_clock::now();
-    deadlines_.request_received(req);
+    connections_.request_received(req);
     auto ex = std::make_shared<Exchange>(*this, req,
                                          choose_request_id(evhttp_request_get_input_headers(req)), started);
     try {

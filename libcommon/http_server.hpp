@@ -13,7 +13,7 @@
 #include "libcommon/cors.hpp"
 #include "libcommon/drainable.hpp"
 #include "libcommon/event_loop.hpp"
-#include "libcommon/http_deadline.hpp"
+#include "libcommon/http_connections.hpp"
 #include "libcommon/http_router.hpp"
 #include "libcommon/listen_address.hpp"
 #include "libcommon/log.hpp"
@@ -68,7 +68,7 @@ private:
     HttpSettings settings_;
     Router router_;
     evhttp* http_;
-    ConnectionDeadlines deadlines_;
+    HttpConnections connections_;
     std::vector<evhttp_bound_socket*> sockets_;
     std::vector<std::string> unix_paths_;
     std::unordered_set<Exchange*> live_;

@@ -6,6 +6,7 @@
 #include "libcommon/http_server.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -675,6 +676,87 @@ TEST_F(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
     ASSERT_TRUE(first && second);
     EXPECT_EQ(first->status, 200);
     EXPECT_EQ(second->status, 404);
+}
+
+// The CPU time of this process (the loop's thread and the test's).
+double cpu_seconds() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+// evhttp stops reading while a handler works, and each connection keeps a
+// read watch of its own (http_connections.hpp): input that arrives
+// meanwhile must stop the watch, not fire it on every loop turn, and waits
+// for its turn.
+TEST_F(HttpServerTest, InputArrivingWhileAHandlerWorksNeitherSpinsTheLoopNorIsLost) {
+    start();
+    RawClient c;
+    ASSERT_TRUE(c.connect_tcp(port_));
+    ASSERT_TRUE(c.send_all(request("GET", "/held")));
+    ASSERT_TRUE(eventually([&] { return held_count_.load() == 1; }));
+    ASSERT_TRUE(c.send_all(request("GET", "/items/9")));  // pipelined behind the held one
+    double before = cpu_seconds();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_LT(cpu_seconds() - before, 0.1) << "the loop spun while the request was held";
+    release_held_ = true;
+    auto first = c.read_response();
+    auto second = c.read_response();
+    ASSERT_TRUE(first && second);
+    EXPECT_EQ(first->body, "{\"released\":true}");
+    EXPECT_EQ(second->body, "{\"id\":9}");
+    // The watch is back: the connection serves on.
+    auto third = c.exchange(request("GET", "/items/10"));
+    ASSERT_TRUE(third);
+    EXPECT_EQ(third->body, "{\"id\":10}");
+}
+
+TEST_F(HttpServerTest, AClientThatEndsItsSideWhileAHandlerWorksGetsItsReplyWithoutASpin) {
+    start();
+    RawClient c;
+    ASSERT_TRUE(c.connect_tcp(port_));
+    ASSERT_TRUE(c.send_all(request("GET", "/held")));
+    ASSERT_TRUE(eventually([&] { return held_count_.load() == 1; }));
+    c.shutdown_write();  // the end of the stream is readable from now on
+    double before = cpu_seconds();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_LT(cpu_seconds() - before, 0.1) << "the loop spun on the end of the stream";
+    release_held_ = true;
+    auto r = c.read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    for (int i = 0; i < 3; ++i) {
+        auto other = get("/hello");
+        ASSERT_TRUE(other) << i;
+        EXPECT_EQ(other->status, 200);
+    }
+}
+
+TEST_F(HttpServerTest, AReleasedConnectionLeavesNoWatchForTheNextOneOnItsDescriptor) {
+    // evhttp lets a connection go on its idle timeout while the client stays
+    // silent, so the watch is still on when a sweep closes the descriptor.
+    // Left behind, it would keep epoll from being told of the next connection
+    // given that number, which would then hang.
+    usersuite::HttpSettings settings;
+    settings.idle_timeout_seconds = 1;
+    start(std::move(settings));
+    RawClient silent(std::chrono::seconds(5));
+    ASSERT_TRUE(silent.connect_tcp(port_));
+    auto r = silent.exchange(request("GET", "/items/1"));
+    ASSERT_TRUE(r);
+    // The next client's socket is made while the server still holds the
+    // silent connection's descriptor, so that the server's next accept gets
+    // that number once the sweep has closed it (client and server share
+    // this process's descriptor table).
+    RawClient next(std::chrono::seconds(2));
+    ASSERT_TRUE(next.open_tcp());
+    ASSERT_TRUE(silent.wait_for_eof());
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));  // two sweeps
+    ASSERT_TRUE(next.connect_opened_tcp(port_));
+    auto reply = next.exchange(request("GET", "/items/2"));
+    ASSERT_TRUE(reply) << "the connection on the reused descriptor hung";
+    EXPECT_EQ(reply->status, 200);
 }
 
 TEST_F(HttpServerTest, MalformedRequestGetsJson400AndServerGoesOn) {

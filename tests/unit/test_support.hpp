@@ -145,10 +145,21 @@ public:
 
     // false (with errno kept) when the connection is refused or fails.
     bool connect_tcp(int port) {
+        if (!open_tcp()) return false;
+        return connect_opened_tcp(port);
+    }
+
+    // The socket now, the connection later (connect_opened_tcp): descriptor
+    // numbers freed in between then go to the server's accept, not to us.
+    bool open_tcp() {
         close();
         fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd_ < 0) return false;
         set_timeouts();
+        return true;
+    }
+
+    bool connect_opened_tcp(int port) {
         sockaddr_in sa{};
         sa.sin_family = AF_INET;
         sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -172,6 +183,9 @@ public:
         fd_ = -1;
         buffer_.clear();
     }
+
+    // Ends the client's side of the stream (the server reads its end) and keeps reading.
+    void shutdown_write() { ::shutdown(fd_, SHUT_WR); }
 
     // Sends everything it can; false when the peer stopped reading (a server
     // may answer and close before a large body is through).
