@@ -37,6 +37,7 @@ PgConnection::PgConnection(EventLoop& loop, std::string url, std::string applica
 
 PgConnection::~PgConnection() {
     io_.reset();
+    read_.reset();
     if (conn_ != nullptr) PQfinish(conn_);
 }
 
@@ -47,13 +48,6 @@ void PgConnection::query(std::string sql, PgParams params, std::chrono::millisec
 }
 
 void PgConnection::start_next() {
-    if (state_ == State::idle && queue_.empty() && ready_) {
-        // Idle, the socket is still watched: a server that restarts closes
-        // its connections, and this one is dropped now rather than failing
-        // the next query sent on it.
-        wait_io(EV_READ);
-        return;
-    }
     while (state_ == State::idle && !queue_.empty()) {
         if (!ready_) {
             start_connect();
@@ -125,6 +119,12 @@ void PgConnection::continue_connect(int poll_status) {
                 drop_connection("cannot make the connection non-blocking");
                 return;
             }
+            io_.reset();
+            read_.reset(event_new(loop_.base(), PQsocket(conn_), EV_READ | EV_PERSIST, &PgConnection::on_io, this));
+            if (!read_ || event_add(read_.get(), nullptr) != 0) {
+                drop_connection("cannot watch the PostgreSQL socket");
+                return;
+            }
             ready_ = true;
             state_ = State::idle;
             log_.info(kNoRequest, "connected to PostgreSQL");
@@ -141,7 +141,8 @@ void PgConnection::flush() {
         return;
     }
     state_ = r == 0 ? State::waiting : State::sending;
-    wait_io(r == 0 ? EV_READ : EV_READ | EV_WRITE);
+    if (r == 0) io_.reset();
+    else wait_io(EV_WRITE);
 }
 
 void PgConnection::on_readable() {
@@ -162,7 +163,6 @@ void PgConnection::on_readable() {
         if (!pending_result_) pending_result_.reset(r);  // the first result is the answer
         else PQclear(r);
     }
-    wait_io(EV_READ);
 }
 
 void PgConnection::complete(PgResult result, const std::string& error) {
@@ -185,6 +185,7 @@ void PgConnection::complete(PgResult result, const std::string& error) {
 
 void PgConnection::drop_connection(const std::string& why) {
     io_.reset();
+    read_.reset();
     deadline_.cancel();
     if (ready_) log_.error(kNoRequest, "PostgreSQL connection lost: " + why);
     if (conn_ != nullptr) PQfinish(conn_);
@@ -204,6 +205,7 @@ void PgConnection::drop_connection(const std::string& why) {
 
 void PgConnection::wait_io(short what) {
     // One-shot, re-reading the socket: libpq may replace it while connecting.
+    // (Once connected, only for EV_WRITE: read_ stands for reading.)
     io_.reset(event_new(loop_.base(), PQsocket(conn_), what, &PgConnection::on_io, this));
     if (!io_ || event_add(io_.get(), nullptr) != 0) drop_connection("cannot watch the PostgreSQL socket");
 }
@@ -228,7 +230,6 @@ void PgConnection::on_io(int, short what, void* self_ptr) {
                 return;
             }
             while (PGnotify* n = PQnotifies(self->conn_)) PQfreemem(n);
-            self->wait_io(EV_READ);
             return;
     }
 }

@@ -84,7 +84,14 @@ private:
     PgResult pending_result_;
     std::map<std::string, std::string> prepared_;  // SQL text -> statement name, this connection
     std::string preparing_name_;                    // set while a Prepare is in flight
+    // While connecting, a one-shot wait on whatever libpq asks for (it may
+    // replace the socket). Once connected, a standing read watch (read_):
+    // a statement costs no epoll_ctl, and an idle connection is still
+    // watched, so that one a restarting server closes is dropped then
+    // rather than failing the next query sent on it; and a one-shot write
+    // wait (io_) only while libpq has output it could not send.
     EventPtr io_;
+    EventPtr read_;
     Timer deadline_;
     Logger log_{"db"};
 };
