@@ -3,11 +3,11 @@
 #include <fcntl.h>
 #include <sys/un.h>
 
-#include <hiredis/adapters/libevent.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
 #include "libcommon/config.hpp"
+#include "libcommon/redis_loop_events.hpp"
 #include "libcommon/url.hpp"
 #include "libcommon/urlencoded.hpp"
 
@@ -104,7 +104,7 @@ bool RedisClient::ensure_connected(std::string* error) {
     // hiredis opens its socket without close-on-exec; job-worker's commands
     // must not inherit the connection.
     ::fcntl(ac->c.fd, F_SETFD, FD_CLOEXEC);
-    if (redisLibeventAttach(ac, loop_.base()) != REDIS_OK) {
+    if (!attach_to_loop(ac, loop_.base())) {
         redisAsyncFree(ac);
         *error = "cannot attach to the event loop";
         return false;
