@@ -34,6 +34,7 @@
 
 namespace {
 
+using testing_support::eventually;
 using testing_support::HttpResponse;
 using testing_support::RawClient;
 using usersuite::Body;
@@ -44,16 +45,6 @@ using ExPtr = std::shared_ptr<Exchange>;
 
 const std::regex kUuidV4("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
 const std::regex kPlainDecimal("^[0-9]+\\.[0-9]+$");
-
-// Polls `done` until it holds or the deadline passes.
-bool eventually(const std::function<bool()>& done, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (!done()) {
-        if (std::chrono::steady_clock::now() > deadline) return false;
-        std::this_thread::yield();
-    }
-    return true;
-}
 
 std::string request(const std::string& method, const std::string& target, const std::string& extra_headers = "",
                     const std::optional<std::string>& body = std::nullopt) {
