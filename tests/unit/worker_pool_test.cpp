@@ -213,14 +213,7 @@ TEST(WorkerPool, DestructionWithJobsWaitingDoesNotHang) {
         [&] {
             started.set_value();
             if (!queued.wait()) return;
-            auto until = std::chrono::steady_clock::now() + kDeadline;
-            while (std::chrono::steady_clock::now() < until) {
-                if (raw->waiting() == 0) {
-                    saw_queue_cleared = true;
-                    return;
-                }
-                std::this_thread::yield();
-            }
+            saw_queue_cleared = testing_support::eventually([&] { return raw->waiting() == 0; }, kDeadline);
         },
         [] {}));
     ASSERT_EQ(started.get_future().wait_for(kDeadline), std::future_status::ready);
