@@ -16,6 +16,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "libcommon/evhttp_fast_paths.hpp"
 #include "libcommon/http_exchange.hpp"
 #include "libcommon/http_limits.hpp"
 #include "libcommon/request_id.hpp"
@@ -120,6 +121,7 @@ HttpServer::HttpServer(EventLoop& loop, HttpSettings settings)
     // Bodiless replies (204, a preflight) must not get evhttp's text/html.
     evhttp_set_default_content_type(http_, nullptr);
     evhttp_set_gencb(http_, &HttpServer::on_request, this);
+    evhttp_fast_paths_linked();
     g_server = this;
 }
 

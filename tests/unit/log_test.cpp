@@ -86,6 +86,32 @@ TEST(FormatLogLine, ControlBytesInTheMessageAreEscaped) {
     EXPECT_EQ(message_of(format_log_line("l", LogLevel::info, "r", "\x1f")), "\\x1f");
 }
 
+// The escaper looks at eight bytes at a time: every byte value, at every
+// place in and around those words, against a byte-by-byte reference.
+TEST(FormatLogLine, EveryByteIsEscapedOrKeptWhereverItStands) {
+    auto reference = [](const std::string& text) {
+        std::string out;
+        for (unsigned char c : text) {
+            if (c >= 0x20 && c != 0x7f) {
+                out.push_back(static_cast<char>(c));
+            } else {
+                char hex[5];
+                std::snprintf(hex, sizeof hex, "\\x%02x", c);
+                out += hex;
+            }
+        }
+        return out;
+    };
+    for (int byte = 0; byte < 256; ++byte) {
+        for (std::size_t at = 0; at < 19; ++at) {
+            std::string text = "J\xc3\xbcrgen-0123456789~";
+            text[at] = static_cast<char>(byte);
+            ASSERT_EQ(message_of(format_log_line("l", LogLevel::info, "r", text)), reference(text))
+                << "byte " << byte << " at " << at;
+        }
+    }
+}
+
 TEST(FormatLogLine, PrintableAndUtf8TextIsKept) {
     std::string text = "J\xc3\xbcrgen said \"hi\" \\ {json} 100% ~";
     EXPECT_EQ(message_of(format_log_line("l", LogLevel::info, "r", text)), text);
