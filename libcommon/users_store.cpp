@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <cstring>
 #include <ctime>
 #include <stdexcept>
@@ -179,6 +180,15 @@ void UsersStore::create(const std::string& email, const std::string& hashed_pass
 void UsersStore::find_by_id(std::int64_t id, Callback cb) { by_id_.find(std::to_string(id), one_user(std::move(cb))); }
 
 void UsersStore::find_by_email(const std::string& email, Callback cb) {
+    // Stored emails are ASCII (the schema's check). A key with another byte
+    // names no user, whatever the database's lower() would make of it: in
+    // a UTF-8 locale it folds the Kelvin sign to k, and a login with it
+    // would open k's account.
+    bool ascii = std::all_of(email.begin(), email.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    if (!ascii) {
+        cb(StoreResult{StoreStatus::not_found, std::nullopt, {}, {}});
+        return;
+    }
     by_email_.find(email, one_user(std::move(cb)));
 }
 

@@ -63,7 +63,8 @@ public:
                 const std::optional<NewJob>& job, Callback cb);
     // The two lookups are batched (batched_lookup.hpp).
     void find_by_id(std::int64_t id, Callback cb);
-    // Case-insensitive, as the unique index.
+    // ASCII case-insensitive, as the unique index on an ASCII column. An
+    // email with another byte is not found at once, without a query.
     void find_by_email(const std::string& email, Callback cb);
     // Ordered by id.
     void list(std::int64_t skip, std::int64_t limit, Callback cb);

@@ -340,6 +340,21 @@ test_login_email_in_another_case_works() {
 	assert_json .email "$local_part@example.com"
 }
 
+test_login_and_tokens_match_emails_by_ascii_case_only() {
+	# The Kelvin sign (U+212A), which lower() folds to k in a UTF-8 locale,
+	# names no user, not the one whose address has a k in its place.
+	local local_part=k$RANDOM$RANDOM kelvin=$'\xe2\x84\xaa' key now
+	auth_new_user "$local_part@example.com"
+	login "$kelvin${local_part:1}@example.com" "$USER_PASSWORD"
+	assert_auth_401
+	login "K${local_part:1}@example.com" "$USER_PASSWORD"
+	assert_status 200
+	key=$(auth_secret)
+	now=$(date +%s)
+	me "$(auth_forge "$auth_hs256" "$(auth_claims "$kelvin${local_part:1}@example.com" "$now" $((now + 600)))" "$key")"
+	assert_auth_401
+}
+
 test_login_oauth2_password_form_works() {
 	local password="$pw_marker &=+%? é"
 	auth_new_user "" "$password"
