@@ -22,19 +22,24 @@ namespace usersuite {
 
 namespace {
 
-// Appends the pieces to buf as one evbuffer_add_printf would: one commit, so
-// the buffer's callbacks run once. Returns the bytes added, or -1.
+// Appends the pieces to buf as one evbuffer_add_printf would: in one
+// piece, so the buffer's callbacks run once. Returns the bytes added, or -1.
 int add_pieces(evbuffer* buf, std::initializer_list<std::pair<const char*, std::size_t>> pieces) {
     std::size_t total = 0;
     for (const auto& [data, size] : pieces) total += size;
-    evbuffer_iovec space;
-    if (evbuffer_reserve_space(buf, static_cast<ev_ssize_t>(total), &space, 1) != 1 || space.iov_len < total)
+    // A header line fits here; evbuffer_add costs less than reserving and
+    // committing space in the buffer, which longer lines do.
+    std::array<char, 512> line;
+    evbuffer_iovec space{line.data(), line.size()};
+    bool reserved = total > line.size();
+    if (reserved && (evbuffer_reserve_space(buf, static_cast<ev_ssize_t>(total), &space, 1) != 1 ||
+                     space.iov_len < total))
         return -1;
     char* p = static_cast<char*>(space.iov_base);
     for (const auto& [data, size] : pieces) p = static_cast<char*>(std::memcpy(p, data, size)) + size;
     space.iov_len = total;
-    if (evbuffer_commit_space(buf, &space, 1) != 0) return -1;
-    return static_cast<int>(total);
+    int failed = reserved ? evbuffer_commit_space(buf, &space, 1) : evbuffer_add(buf, line.data(), total);
+    return failed != 0 ? -1 : static_cast<int>(total);
 }
 
 // The status line, "HTTP/%d.%d %d %s\r\n".
