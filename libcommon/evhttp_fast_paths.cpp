@@ -42,6 +42,13 @@ int add_pieces(evbuffer* buf, std::initializer_list<std::pair<const char*, std::
     return failed != 0 ? -1 : static_cast<int>(total);
 }
 
+// What printf writes for a %s: evhttp's reason phrase is null when its copy
+// failed for want of memory.
+std::pair<const char*, std::size_t> printf_string(const char* s) {
+    if (s == nullptr) s = "(null)";
+    return {s, std::strlen(s)};
+}
+
 // The status line, "HTTP/%d.%d %d %s\r\n".
 int add_status_line(evbuffer* buf, va_list ap) {
     int major = va_arg(ap, int);
@@ -58,7 +65,7 @@ int add_status_line(evbuffer* buf, va_list ap) {
     }
     return add_pieces(buf, {{"HTTP/", 5},
                             {numbers.data(), static_cast<std::size_t>(p - numbers.data())},
-                            {reason, std::strlen(reason)},
+                            printf_string(reason),
                             {"\r\n", 2}});
 }
 
@@ -66,7 +73,7 @@ int add_status_line(evbuffer* buf, va_list ap) {
 int add_header_line(evbuffer* buf, va_list ap) {
     const char* key = va_arg(ap, const char*);
     const char* value = va_arg(ap, const char*);
-    return add_pieces(buf, {{key, std::strlen(key)}, {": ", 2}, {value, std::strlen(value)}, {"\r\n", 2}});
+    return add_pieces(buf, {printf_string(key), {": ", 2}, printf_string(value), {"\r\n", 2}});
 }
 
 constexpr std::array<unsigned char, 256> kAsciiLower = [] {

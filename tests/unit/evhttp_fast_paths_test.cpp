@@ -85,8 +85,9 @@ TEST(EvhttpFastPathsTest, WritesStatusLinesAsPrintfDoes) {
         int major, minor, code;
         const char* reason;
     };
+    // A null reason: evhttp's copy of it failed.
     const Case cases[] = {{1, 1, 200, "OK"}, {1, 0, 404, "Not Found"}, {1, 1, 422, "Unprocessable Content"},
-                          {0, 9, 0, ""}, {-1, 2147483647, -2147483647 - 1, "extremes"}};
+                          {0, 9, 0, ""}, {-1, 2147483647, -2147483647 - 1, "extremes"}, {1, 1, 500, nullptr}};
     for (const Case& c : cases) {
         Buffer ours, theirs;
         // Appended after text already there, as evhttp does for a pipelined reply.
