@@ -20,7 +20,7 @@ CPPFLAGS += -I. -MMD -MP -DUSERSUITE_VERSION='"$(VERSION)"' \
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # The programs allocate with jemalloc: glibc's malloc cost the daemons a
-# tenth of their requests per second (README, Speed). Tests and fuzz
+# tenth of their requests per second (README, Benchmarks). Tests and fuzz
 # targets keep glibc's, which valgrind and ASan understand.
 ALLOC_LIBS = $(shell pkg-config --libs jemalloc 2>/dev/null)
 

@@ -13,7 +13,7 @@
 namespace usersuite {
 
 namespace {
-// One statement at a time: measured on 2 cores (README, Speed), 2 or 4 in
+// One statement at a time: measured on 2 cores (README, Benchmarks), 2 or 4 in
 // flight only split the waiting lookups into smaller batches, and PostgreSQL
 // then spends more per lookup. A lookup waits at most one statement's time.
 constexpr int kMaxInFlight = 1;

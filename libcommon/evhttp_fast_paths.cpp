@@ -1,7 +1,7 @@
 // Two libevent functions that evhttp calls for every request, replaced by
 // definitions in the program that keep their contracts exactly and cost a
 // fraction (users-api answering a hello: 32.4k instructions a request, of
-// which these two were 8.0k and 2.3k; README, Speed). libevent calls both
+// which these two were 8.0k and 2.3k; README, Benchmarks). libevent calls both
 // through its PLT, as it does evhttp_send_error (http_server.cpp), so the
 // dynamic linker binds its calls to these. The program must link this
 // object: HttpServer's constructor calls evhttp_fast_paths_linked().

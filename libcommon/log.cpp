@@ -57,7 +57,6 @@ const char* level_name(LogLevel level) {
     return "INFO";
 }
 
-// Control characters as \xNN, so that no text can forge a line.
 // True when one of the eight bytes of w is below 0x20 or is 0x7f (the
 // classic "has a byte less than n" and "has a zero byte" tests).
 bool has_control_byte(std::uint64_t w) {
@@ -66,6 +65,7 @@ bool has_control_byte(std::uint64_t w) {
     return (((w - ones * 0x20) & ~w) | ((del - ones) & ~del)) & highs;
 }
 
+// Control characters as \xNN, so that no text can forge a line.
 void append_escaped(std::string& out, std::string_view text) {
     static constexpr char hex[] = "0123456789abcdef";
     std::size_t clean_from = 0;

@@ -183,7 +183,7 @@ void UsersStore::find_by_email(const std::string& email, Callback cb) {
     // Stored emails are ASCII (the schema's check). A key with another byte
     // names no user, whatever the database's lower() would make of it: in
     // a UTF-8 locale it folds the Kelvin sign to k, and a login with it
-    // would open k's account.
+    // was checked against the password of the address with a k.
     bool ascii = std::all_of(email.begin(), email.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
     if (!ascii) {
         cb(StoreResult{StoreStatus::not_found, std::nullopt, {}, {}});
