@@ -108,7 +108,7 @@ const std::vector<KeySpec>& config_keys() {
          "sendmail-compatible command that delivers the message on its standard input; split at spaces, "
          "no shell; a non-zero exit is a failed attempt"},
         {"MAIL_FROM", "User Suite <noreply@localhost>", K::string, 0, 0, nullptr, kJobWorker,
-         "From: address of the e-mail the suite sends"},
+         "From: address of the e-mail the suite sends; one line of printable ASCII"},
         {"MAIL_SPOOL_DIR", "", K::path, 0, 0, nullptr, kJobWorker,
          "put in SENDMAIL_COMMAND's environment when not empty; scripts/mail-to-spool writes each message "
          "there as a file"},

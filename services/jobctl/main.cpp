@@ -30,10 +30,10 @@ void print_help() {
               << "Queues jobs for job-worker and looks after the Redis job queues (high, default, low).\n\n"
                  "commands:\n"
                  "  enqueue TYPE JSON [--queue Q] [--in SECONDS | --at TIME] [--count N]\n"
-                 "                     queue a job of TYPE (noop, send_email) with the JSON object as its\n"
-                 "                     arguments, on Q (default: default), to run in SECONDS (may have a\n"
-                 "                     fraction) or at TIME (Unix seconds, or UTC as 2026-11-26T13:00:00Z);\n"
-                 "                     --count queues N alike; prints each job's id\n"
+                 "                     queue a job of TYPE (job-worker runs noop and send_email) with the\n"
+                 "                     JSON object as its arguments, on Q (default: default), to run in\n"
+                 "                     SECONDS (may have a fraction) or at TIME (Unix seconds, or UTC as\n"
+                 "                     2026-11-26T13:00:00Z); --count queues N alike; prints each job's id\n"
                  "  status ID          print a job: status, attempts, times, result or error\n"
                  "                     (exit 1 when there is no such job)\n"
                  "  stats              jobs in each queue, scheduled, started and failed; live workers\n"
@@ -48,14 +48,15 @@ void print_help() {
                  "options:\n"
                  "  -c, --config FILE  read FILE (KEY=VALUE lines); default " USERSUITE_SYSCONFDIR "/usersuite.env\n"
                  "                     when it exists\n"
-                 "  -o, --set KEY=VALUE set a configuration key\n"
+                 "  -o, --set KEY=VALUE\n"
+                 "                     set a configuration key\n"
                  "      --json         print one JSON document instead of text\n"
                  "  -h, --help         print this help and exit\n"
                  "  -V, --version      print the version and exit\n\n"
                  "configuration keys (file, then environment, then -o; see usersuite.env(5)):\n";
     print_config_keys(std::cout, kJobctl);
     std::cout << "\nexit status: 0 done, 1 nothing found (no such job, no live worker), 2 usage,\n"
-                 "69 Redis unavailable (or a corrupt job record), 78 configuration.\n";
+                 "69 Redis unavailable (or a corrupt job record), 71 system error, 78 configuration.\n";
 }
 
 [[noreturn]] void usage_error(const std::string& why) {
@@ -189,5 +190,9 @@ int main(int argc, char** argv) {
     } catch (const ConfigError& e) {
         std::cerr << "jobctl: config: " << e.what() << "\n";
         return kExitConfig;
+    } catch (const std::exception& e) {
+        // The event loop could not be made, or memory ran out: as the daemons.
+        std::cerr << "jobctl: " << e.what() << "\n";
+        return kExitOsError;
     }
 }

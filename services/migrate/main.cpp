@@ -44,7 +44,8 @@ void print_help() {
                  "A version is written as history prints it: 0003, 0003_name, or base; a plain number\n"
                  "after down (2) counts steps.\n\n"
                  "options:\n"
-                 "  -c, --config FILE       read FILE (KEY=VALUE lines); default " USERSUITE_SYSCONFDIR "/usersuite.env\n"
+                 "  -c, --config FILE       read FILE (KEY=VALUE lines); default " USERSUITE_SYSCONFDIR
+                 "/usersuite.env when it exists\n"
                  "  -d, --database-url URL  set DATABASE_URL\n"
                  "  -o, --set KEY=VALUE     set a configuration key\n"
                  "      --dir DIR           set MIGRATIONS_DIR\n"

@@ -112,6 +112,11 @@ test_docs_and_sample_agree_with_the_key_table() {
 	grep -oE '^\.It Ic [A-Z_][A-Z0-9_]*$' "$repo/man/usersuite.env.5" | awk '{print $3}' | sort -u >"$scratch/man.keys"
 	diff -u "$scratch/table.keys" "$scratch/man.keys" >"$scratch/d2" ||
 		fail "usersuite.env(5) and the key table differ: $(cat "$scratch/d2")"
+	# The page says keys are checked "in the order of the list below": the table's.
+	grep -oE '^\.It Ic [A-Z_][A-Z0-9_]*$' "$repo/man/usersuite.env.5" | awk '{print $3}' >"$scratch/man.order"
+	grep -oE '^ *\{"[A-Z_][A-Z0-9_]*"' "$repo/libcommon/config_keys.cpp" | tr -d ' {"' >"$scratch/table.order"
+	diff -u "$scratch/table.order" "$scratch/man.order" >"$scratch/d3" ||
+		fail "usersuite.env(5) lists the keys in another order than libcommon/config_keys.cpp: $(cat "$scratch/d3")"
 	# Each default in the man page, as "Default: .Ql VALUE" after its .It line.
 	local key def want
 	while read -r key def; do

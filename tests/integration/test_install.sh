@@ -152,3 +152,17 @@ test_suite_status_script() {
 	grep -q '^job-worker: pid' "$scratch/out" || fail "suite-status shows no job-worker"
 	grep -q '^workers: [1-9]' "$scratch/out" || fail "suite-status shows no live worker"
 }
+
+# With no -c and no readable default file, the environment alone counts,
+# for jobctl too (whose -c would refuse the named, missing default).
+test_suite_status_without_a_config_file() {
+	[[ -r /usr/local/etc/usersuite/usersuite.env || -r /etc/usersuite/usersuite.env ]] &&
+		fail "a system-wide usersuite.env exists on this machine; the test needs none"
+	local port redis_url
+	port=$(sed -n 's/^PORT=//p' "$config" | tail -n1)
+	redis_url=$(sed -n 's/^REDIS_URL=//p' "$config" | tail -n1)
+	USERSUITE_SYSCONFDIR=$scratch/none PORT=$port REDIS_URL=$redis_url \
+		"$repo/scripts/suite-status" >"$scratch/out" 2>&1 || true
+	sed -n '/^== jobs/,/^== last errors/p' "$scratch/out" >"$scratch/jobs"
+	grep -q '^workers: [1-9]' "$scratch/jobs" || fail "no job figures without a config file: $(cat "$scratch/jobs")"
+}
