@@ -180,12 +180,17 @@ void UsersStore::create(const std::string& email, const std::string& hashed_pass
 void UsersStore::find_by_id(std::int64_t id, Callback cb) { by_id_.find(std::to_string(id), one_user(std::move(cb))); }
 
 void UsersStore::find_by_email(const std::string& email, Callback cb) {
-    // Stored emails are ASCII (the schema's check). A key with another byte
-    // names no user, whatever the database's lower() would make of it: in
-    // a UTF-8 locale it folds the Kelvin sign to k, and a login with it
-    // was checked against the password of the address with a k.
-    bool ascii = std::all_of(email.begin(), email.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-    if (!ascii) {
+    // Stored emails are printable ASCII without spaces (the schema's check
+    // and the email rule). A key with another byte names no user, whatever
+    // the database would make of it: in a UTF-8 locale lower() folds the
+    // Kelvin sign to k, and a login with it was checked against the password
+    // of the address with a k; a NUL (a form field's %00) cut the key short
+    // in libpq's text and made the batch's array literal malformed, a 500.
+    bool printable = std::all_of(email.begin(), email.end(), [](char c) {
+        auto b = static_cast<unsigned char>(c);
+        return b > 0x20 && b < 0x7f;
+    });
+    if (!printable) {
         cb(StoreResult{StoreStatus::not_found, std::nullopt, {}, {}});
         return;
     }

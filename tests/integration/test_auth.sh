@@ -353,6 +353,14 @@ test_login_and_tokens_match_emails_by_ascii_case_only() {
 	now=$(date +%s)
 	me "$(auth_forge "$auth_hs256" "$(auth_claims "$kelvin${local_part:1}@example.com" "$now" $((now + 600)))" "$key")"
 	assert_auth_401
+	# A NUL, a control character or a space, which only the form can carry
+	# (JSON refuses a \u0000), names no user either.
+	local odd
+	for odd in %00 %01 %20 %7F; do
+		get /api/v1/auth/login -X POST -H 'Content-Type: application/x-www-form-urlencoded' \
+			--data-binary "username=${local_part}${odd}@example.com&password=$USER_PASSWORD"
+		assert_auth_401
+	done
 }
 
 test_login_oauth2_password_form_works() {
