@@ -32,6 +32,54 @@ test_400_from_nginx_is_json() {
 	assert_match '"request_id":"[0-9a-f-]{36}"' "$reply"
 }
 
+# A request nginx refuses before any location has a URI (a malformed
+# percent-escape, a request target that is not a path) once came out as
+# nginx's HTML 500: the redirect to a named error location needs a URI.
+test_malformed_request_targets_get_a_json_400() {
+	local target reply
+	for target in /api/v1/hello/%zz /api/v1/users/%00 '*' api/v1/hello; do
+		exec 3<>"/dev/tcp/127.0.0.1/$STACK_PORT"
+		printf 'GET %s HTTP/1.1\r\nHost: localhost\r\n\r\n' "$target" >&3
+		reply=$(timeout 5 cat <&3 || true)
+		exec 3<&-
+		assert_match '^HTTP/1.1 400' "$reply" "status line for $target"
+		assert_match 'Content-Type: application/json' "$reply" "Content-Type for $target"
+		assert_match 'X-Process-Time: [0-9.]+' "$reply" "X-Process-Time for $target"
+		assert_match '\{"detail":"Bad Request","request_id":"[0-9a-f-]{36}"\}' "$reply" "body for $target"
+	done
+}
+
+# The other errors nginx writes itself: JSON, request id, X-Process-Time.
+test_nginx_own_errors_are_json() {
+	get "/api/v1/hello/$(printf 'x%.0s' $(seq 17000))"
+	assert_error 414
+	get /api/v1/hello -H "X-Long: $(printf 'y%.0s' $(seq 20000))"
+	assert_error 400
+	get /api/v1/users/1 -X TRACE
+	assert_error 405
+	get /api/v1/users -X POST -H 'Transfer-Encoding: gzip' -d x
+	assert_error 501
+	get /_assets/swagger-ui/no-such-file.js
+	assert_error 404
+	assert_json .detail "Not Found"
+	exec 3<>"/dev/tcp/127.0.0.1/$STACK_PORT"
+	printf 'GET /api/v1/hello HTTP/2.0\r\nHost: localhost\r\n\r\n' >&3
+	local reply
+	reply=$(timeout 5 cat <&3 || true)
+	exec 3<&-
+	assert_match '^HTTP/1.1 505' "$reply" "status line"
+	assert_match '"detail":"HTTP Version Not Supported"' "$reply"
+}
+
+# api.md: a path is matched exactly, never redirected; nginx would send
+# /api/v1/auth to the prefix location /api/v1/auth/ with a 301.
+test_auth_prefix_without_its_slash_is_a_404() {
+	get /api/v1/auth
+	assert_error 404
+	get /api/v1/auth -X POST
+	assert_error 404
+}
+
 test_routes_split_between_daemons() {
 	get /api/v1/auth/anything -H 'X-Request-ID: route-auth'
 	assert_error 404
