@@ -69,7 +69,7 @@ Json parse_json_body(evhttp_request* req) {
     const char* data = reinterpret_cast<const char*>(evbuffer_pullup(in, -1));
     std::string why = "the body is empty";
     std::optional<Json> doc;
-    if (len > 0) doc = Json::parse(std::string_view(data, len), &why);
+    if (len > 0) doc = Json::parse_request_body(std::string_view(data, len), &why);
     if (!doc || !doc->is_object()) {
         std::string msg = doc ? "JSON decode error: the body must be a JSON object" : "JSON decode error: " + why;
         throw ValidationErrors().add({"body"}, msg, "json_invalid").to_error();

@@ -29,14 +29,20 @@ Json Json::string(std::string_view value) {
     return Json(s);
 }
 
-std::optional<Json> Json::parse(std::string_view text, std::string* error) {
+std::optional<Json> Json::parse_with(std::string_view text, std::size_t flags, std::string* error) {
     json_error_t err;
-    json_t* root = json_loadb(text.data(), text.size(), JSON_REJECT_DUPLICATES, &err);
+    json_t* root = json_loadb(text.data(), text.size(), JSON_REJECT_DUPLICATES | flags, &err);
     if (root == nullptr) {
         if (error != nullptr) *error = err.text;
         return std::nullopt;
     }
     return Json(root);
+}
+
+std::optional<Json> Json::parse(std::string_view text, std::string* error) { return parse_with(text, 0, error); }
+
+std::optional<Json> Json::parse_request_body(std::string_view text, std::string* error) {
+    return parse_with(text, JSON_ALLOW_NUL | JSON_DECODE_INT_AS_REAL, error);
 }
 
 Json& Json::set(std::string_view key, Json value) {

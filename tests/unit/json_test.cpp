@@ -93,6 +93,36 @@ TEST(JsonParse, ErrorPointerMayBeNull) {
     EXPECT_TRUE(Json::parse("{}", nullptr));
 }
 
+TEST(JsonParse, RefusesNulAndHugeIntegersOutsideRequestBodies) {
+    std::string why;
+    EXPECT_FALSE(parse(R"({"a":"x\u0000y"})", &why));
+    EXPECT_FALSE(parse(R"({"a":9223372036854775808})", &why));
+}
+
+TEST(JsonParseRequestBody, KeepsNulInStringsWithTheirLength) {
+    std::string why;
+    auto o = Json::parse_request_body(R"({"a":"x\u0000y"})", &why);
+    ASSERT_TRUE(o) << why;
+    EXPECT_EQ(o->get("a").as_string(), std::string("x\0y", 3));
+    EXPECT_EQ(o->dump(), R"({"a":"x\u0000y"})");
+}
+
+TEST(JsonParseRequestBody, ReadsNumbersBeyond64BitsAsReals) {
+    std::string why;
+    auto o = Json::parse_request_body(R"({"a":9223372036854775808,"b":1,"c":"s"})", &why);
+    ASSERT_TRUE(o) << why;
+    EXPECT_FALSE(o->get("a").is_integer());
+    EXPECT_FALSE(o->get("b").is_integer());  // every number: no body field is one
+    EXPECT_TRUE(o->get("c").is_string());
+}
+
+TEST(JsonParseRequestBody, StaysStrictOtherwise) {
+    std::string why;
+    EXPECT_FALSE(Json::parse_request_body(R"({"a":1,"a":2})", &why));
+    EXPECT_FALSE(Json::parse_request_body(R"({"a":1} x)", &why));
+    EXPECT_FALSE(Json::parse_request_body("{\"a\":\"\xff\"}", &why));
+}
+
 TEST(JsonDump, CompactWithRawUtf8AndInsertionOrder) {
     Json o = Json::object();
     o.set("name", Json::string("J\xc3\xbcrgen \xe2\x9c\x93"))
