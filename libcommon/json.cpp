@@ -42,7 +42,7 @@ std::optional<Json> Json::parse_with(std::string_view text, std::size_t flags, s
 std::optional<Json> Json::parse(std::string_view text, std::string* error) { return parse_with(text, 0, error); }
 
 std::optional<Json> Json::parse_request_body(std::string_view text, std::string* error) {
-    return parse_with(text, JSON_ALLOW_NUL | JSON_DECODE_INT_AS_REAL, error);
+    return parse_with(text, JSON_ALLOW_NUL, error);
 }
 
 Json& Json::set(std::string_view key, Json value) {

@@ -32,10 +32,9 @@ public:
     // Parses an untrusted document: an object or array, no duplicate keys,
     // no trailing garbage. On failure returns nullopt and sets *error.
     static std::optional<Json> parse(std::string_view text, std::string* error);
-    // The same for an HTTP request body, read as FastAPI reads one: a NUL in
-    // a string is kept (a field's rule refuses it where it must, an unknown
-    // field is ignored), and every number is a real, so that an integer
-    // beyond 64 bits is no parse error (no body field is a number).
+    // The same for an HTTP request body, where a NUL in a string is kept, as
+    // FastAPI keeps it: a field's rule refuses it where it must, and an
+    // unknown field is ignored.
     static std::optional<Json> parse_request_body(std::string_view text, std::string* error);
 
     Json& set(std::string_view key, Json value);
