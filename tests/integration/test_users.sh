@@ -267,7 +267,9 @@ test_list_users_ordered_by_id_with_skip_limit_and_bounds() {
 		users_assert_422_locs '[["query","limit"]]'
 	done
 	get "/api/v1/users?skip=-1&limit=0"
-	users_assert_422_locs '[["query","skip"],["query","limit"]]'
+	users_assert_422 '[[["query","skip"],"greater_than_equal"],[["query","limit"],"greater_than_equal"]]'
+	get "/api/v1/users?skip=--1&limit=-"
+	users_assert_422 '[[["query","skip"],"int_parsing"],[["query","limit"],"int_parsing"]]'
 	get "/api/v1/users?skip=9223372036854775808&limit=101"
 	users_assert_422 '[[["query","skip"],"int_parsing"],[["query","limit"],"less_than_equal"]]'
 }

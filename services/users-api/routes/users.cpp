@@ -1,5 +1,6 @@
 // POST /api/v1/users and GET /api/v1/users?skip&limit
 #include <charconv>
+#include <string_view>
 
 #include "libcommon/http_exchange.hpp"
 #include "libcommon/user_registration.hpp"
@@ -10,13 +11,17 @@ namespace usersuite::users_api {
 
 namespace {
 
-// A query integer: digits only, min..max, else a 422 entry.
+// A query integer: digits, with a minus sign where one is meant (so that
+// -1 is out of range, as FastAPI says, not "not an integer"), min..max,
+// else a 422 entry.
 std::int64_t query_integer(const Exchange& ex, const char* name, std::int64_t fallback, std::int64_t min,
                            std::int64_t max, ValidationErrors& errors) {
     auto text = ex.query(name);
     if (!text) return fallback;
     std::int64_t v = 0;
-    bool digits = !text->empty() && text->find_first_not_of("0123456789") == std::string::npos;
+    std::string_view unsigned_part = *text;
+    if (unsigned_part.starts_with('-')) unsigned_part.remove_prefix(1);
+    bool digits = !unsigned_part.empty() && unsigned_part.find_first_not_of("0123456789") == std::string_view::npos;
     auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
     if (!digits || ec != std::errc() || end != text->data() + text->size()) {
         errors.add({"query", name}, "Input should be a valid integer", "int_parsing");
