@@ -47,7 +47,7 @@ const std::vector<KeySpec>& config_keys() {
         {"REDIS_DB", "0", K::integer, 0, 15, nullptr, kHttpDaemons | kJobs, "Redis database number, when REDIS_URL is empty"},
         {"DATABASE_TIMEOUT_MS", "5000", K::integer, 100, 600000, nullptr, kHttpDaemons,
          "milliseconds a request waits for one PostgreSQL query before it is answered 503; also the server's "
-         "statement_timeout"},
+         "statement_timeout, which a write that was sent is waited out for, so that a 503 commits nothing"},
         {"REDIS_TIMEOUT_MS", "1000", K::integer, 50, 60000, nullptr, kHttpDaemons | kJobs,
          "milliseconds to wait for one Redis command: users-api then goes on without the cache, auth-api "
          "leaves the welcome e-mail in the job outbox for a later round, job-worker and jobctl count Redis as away"},

@@ -30,7 +30,8 @@ public:
 
     PgClient(EventLoop& loop, PgSettings settings);
 
-    void query(std::string sql, PgParams params, std::chrono::milliseconds timeout, Callback cb);
+    void query(std::string sql, PgParams params, std::chrono::milliseconds timeout, Callback cb,
+               PgStatement kind = PgStatement::read);
 
     std::size_t connections() const { return connections_.size(); }
 

@@ -11,6 +11,10 @@ void PgResultDeleter::operator()(pg_result* r) const noexcept { PQclear(r); }
 
 namespace {
 
+// How long after the server's statement_timeout a write's answer (the
+// statement's end, or its cancellation) may take to arrive.
+constexpr std::chrono::milliseconds kAnswerGrace{1000};
+
 std::string first_line(const char* message) {
     std::string m = message != nullptr ? message : "";
     std::size_t nl = m.find('\n');
@@ -29,6 +33,7 @@ PgConnection::PgConnection(EventLoop& loop, std::string url, std::string applica
       url_(std::move(url)),
       application_name_(std::move(application_name)),
       echo_(echo),
+      statement_timeout_(statement_timeout),
       // Timestamps come back in one known form, ISO 8601 in UTC, whatever
       // the server's defaults (users_store.cpp reads them).
       options_("-c statement_timeout=" + std::to_string(statement_timeout.count()) +
@@ -41,9 +46,10 @@ PgConnection::~PgConnection() {
     if (conn_ != nullptr) PQfinish(conn_);
 }
 
-void PgConnection::query(std::string sql, PgParams params, std::chrono::milliseconds timeout,
-                     Callback cb) {
-    queue_.push_back({std::move(sql), std::move(params), std::chrono::steady_clock::now() + timeout, std::move(cb)});
+void PgConnection::query(std::string sql, PgParams params, std::chrono::milliseconds timeout, Callback cb,
+                         PgStatement kind) {
+    queue_.push_back(
+        {std::move(sql), std::move(params), std::chrono::steady_clock::now() + timeout, std::move(cb), kind});
     if (state_ == State::idle) start_next();
 }
 
@@ -63,10 +69,15 @@ void PgConnection::start_next() {
             continue;
         }
         if (!send_query(q)) continue;
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(q.deadline - std::chrono::steady_clock::now());
-        deadline_.arm(std::max(left, std::chrono::milliseconds(0)));
+        arm_statement_deadline(q);
         flush();
     }
+}
+
+void PgConnection::arm_statement_deadline(const Query& q) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(q.deadline - std::chrono::steady_clock::now());
+    if (q.kind == PgStatement::write) left = std::max(left, statement_timeout_ + kAnswerGrace);
+    deadline_.arm(std::max(left, std::chrono::milliseconds(0)));
 }
 
 // Every statement is prepared once per connection (named by its text) and
@@ -168,10 +179,14 @@ void PgConnection::on_readable() {
 void PgConnection::complete(PgResult result, const std::string& error) {
     io_.reset();
     if (!preparing_name_.empty() && error.empty()) {
-        // The statement is prepared; now run it, within the same deadline.
+        // The statement is prepared; now run it, within the same deadline
+        // (a write: the server's limit counts from now).
         prepared_[queue_.front().sql] = std::exchange(preparing_name_, std::string());
         state_ = State::idle;
-        if (send_query(queue_.front())) flush();
+        if (send_query(queue_.front())) {
+            arm_statement_deadline(queue_.front());
+            flush();
+        }
         return;
     }
     deadline_.cancel();

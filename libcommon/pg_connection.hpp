@@ -27,6 +27,15 @@ namespace usersuite {
 // Statement parameters as text; nullopt is SQL NULL.
 using PgParams = std::vector<std::optional<std::string>>;
 
+// What the connection does when a statement's deadline passes while the
+// server runs it. A read is given up at its deadline (the connection is
+// dropped). A write is waited for until the server has ended it, which its
+// statement_timeout does within that time of the statement's start, plus a
+// moment for the answer: its caller must learn whether it committed, since
+// a 503 has to change nothing. A statement that waited for a connection is
+// started late, so the server's limit alone outlasts the caller's deadline.
+enum class PgStatement { read, write };
+
 struct PgResultDeleter {
     void operator()(pg_result* r) const noexcept;
 };
@@ -46,7 +55,8 @@ public:
     PgConnection(const PgConnection&) = delete;
     PgConnection& operator=(const PgConnection&) = delete;
 
-    void query(std::string sql, PgParams params, std::chrono::milliseconds timeout, Callback cb);
+    void query(std::string sql, PgParams params, std::chrono::milliseconds timeout, Callback cb,
+               PgStatement kind = PgStatement::read);
     // Queries queued or running here.
     std::size_t load() const { return queue_.size(); }
 
@@ -56,10 +66,12 @@ private:
         PgParams params;
         std::chrono::steady_clock::time_point deadline;
         Callback cb;
+        PgStatement kind;
     };
     enum class State { idle, connecting, sending, waiting };
 
     bool send_query(const Query& q);
+    void arm_statement_deadline(const Query& q);
     void start_connect();
     void continue_connect(int poll_status);
     void start_next();
@@ -75,6 +87,7 @@ private:
     std::string url_;
     std::string application_name_;
     bool echo_;
+    std::chrono::milliseconds statement_timeout_;
     std::string options_;
     pg_conn* conn_ = nullptr;
     bool ready_ = false;

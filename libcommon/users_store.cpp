@@ -143,7 +143,7 @@ std::string User::json_text() const {
     return out;
 }
 
-void UsersStore::run(const std::string& sql, PgParams params, Callback cb) {
+void UsersStore::run(const std::string& sql, PgParams params, PgStatement kind, Callback cb) {
     db_.query(sql, std::move(params), timeout_, [cb = std::move(cb)](PgResult result, const std::string& error) {
         if (!error.empty()) {
             cb(failure(result.get(), error));
@@ -161,20 +161,21 @@ void UsersStore::run(const std::string& sql, PgParams params, Callback cb) {
         bool found = PQnfields(result.get()) > 0 ? !out.users.empty() : std::strcmp(PQcmdTuples(result.get()), "0") != 0;
         out.status = found ? StoreStatus::ok : StoreStatus::not_found;
         cb(std::move(out));
-    });
+    }, kind);
 }
 
 void UsersStore::create(const std::string& email, const std::string& hashed_password, const std::string& name,
                         const std::optional<NewJob>& job, Callback cb) {
     if (!job) {
         run("INSERT INTO users (email, hashed_password, name) VALUES ($1, $2, $3) RETURNING " USER_COLUMNS,
-            {email, hashed_password, name}, std::move(cb));
+            {email, hashed_password, name}, PgStatement::write, std::move(cb));
         return;
     }
     run("WITH u AS (INSERT INTO users (email, hashed_password, name) VALUES ($1, $2, $3) RETURNING " USER_COLUMNS
         "), j AS (INSERT INTO job_outbox (type, queue, args, request_id, user_id) SELECT $4, $5, $6, $7, id FROM u) "
         "SELECT " USER_COLUMNS " FROM u",
-        {email, hashed_password, name, job->type, job->queue, job->args, job->request_id}, std::move(cb));
+        {email, hashed_password, name, job->type, job->queue, job->args, job->request_id}, PgStatement::write,
+        std::move(cb));
 }
 
 void UsersStore::find_by_id(std::int64_t id, Callback cb) { by_id_.find(std::to_string(id), one_user(std::move(cb))); }
@@ -199,7 +200,7 @@ void UsersStore::find_by_email(const std::string& email, Callback cb) {
 
 void UsersStore::list(std::int64_t skip, std::int64_t limit, Callback cb) {
     run("SELECT " USER_COLUMNS " FROM users ORDER BY id OFFSET $1 LIMIT $2", {std::to_string(skip), std::to_string(limit)},
-        [cb = std::move(cb)](StoreResult r) {
+        PgStatement::read, [cb = std::move(cb)](StoreResult r) {
             // An empty page is a page, not a missing user.
             if (r.status == StoreStatus::not_found) r.status = StoreStatus::ok;
             cb(std::move(r));
@@ -210,12 +211,11 @@ void UsersStore::update(std::int64_t id, const UserChanges& changes, Callback cb
     // One statement for every combination: a NULL parameter keeps the column.
     run("UPDATE users SET email = coalesce($2, email), hashed_password = coalesce($3, hashed_password), "
         "name = coalesce($4, name) WHERE id = $1 RETURNING " USER_COLUMNS,
-        {std::to_string(id), changes.email, changes.hashed_password, changes.name},
-        std::move(cb));
+        {std::to_string(id), changes.email, changes.hashed_password, changes.name}, PgStatement::write, std::move(cb));
 }
 
 void UsersStore::remove(std::int64_t id, Callback cb) {
-    run("DELETE FROM users WHERE id = $1", {std::to_string(id)}, std::move(cb));
+    run("DELETE FROM users WHERE id = $1", {std::to_string(id)}, PgStatement::write, std::move(cb));
 }
 
 }  // namespace usersuite

@@ -73,7 +73,7 @@ public:
     void remove(std::int64_t id, Callback cb);
 
 private:
-    void run(const std::string& sql, PgParams params, Callback cb);
+    void run(const std::string& sql, PgParams params, PgStatement kind, Callback cb);
     PgClient& db_;
     std::chrono::milliseconds timeout_;
     BatchedLookup by_id_;

@@ -140,6 +140,43 @@ test_create_user_201_with_location_and_user_body() {
 	done
 }
 
+# A write that had to wait for a connection starts late, and the server's
+# statement_timeout counts from its start: users-api waits for its outcome
+# instead of answering 503 at its own deadline while it can still commit
+# (it did: the row was there after the 503, for an outside review).
+test_a_late_write_is_answered_by_its_outcome() {
+	local email password postmaster holder_sql
+	email=$(new_email)
+	password=$(new_password)
+	postmaster=$(head -n1 "$(readlink -f "$STACK_DIR/pg")/data/postmaster.pid")
+	# An uncommitted row with the same address: the daemon's INSERT waits for it.
+	holder_sql="BEGIN; INSERT INTO users (email, hashed_password, name) VALUES ('$email',
+		'\$2b\$04\$$(printf 'a%.0s' {1..53})', 'holder'); SELECT pg_sleep(60);"
+	PGAPPNAME=late-write-holder users_psql -c "$holder_sql" >/dev/null 2>&1 &
+	test_pids+=("$!")
+	wait_until 5 bash -c "[[ \$(psql -h 127.0.0.1 -p $PG_PORT -U postgres -X -A -t -d usersuite \
+		-c \"SELECT count(*) FROM pg_stat_activity WHERE application_name = 'late-write-holder' AND state = 'active'\") == 1 ]]" ||
+		fail "the holding transaction did not start"
+	# users-api must connect anew, while the postmaster is stopped: 3 s of
+	# its 5 s DATABASE_TIMEOUT_MS go by before its INSERT starts.
+	users_psql -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'users-api'" >/dev/null
+	kill -STOP "$postmaster"
+	at_exit "kill -CONT $postmaster"
+	curl -s -o "$scratch/late.body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+		--data-binary "$(json_object email "$email" password "$password" name Late)" "$base_url/api/v1/users" \
+		>"$scratch/late.status" &
+	local client=$!
+	sleep 3
+	kill -CONT "$postmaster"
+	# Past the daemon's 5 s, within the server's 5 s from the INSERT's start:
+	# the holder goes, and the waiting INSERT commits.
+	sleep 3
+	users_psql -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'late-write-holder'" >/dev/null
+	wait "$client" || true
+	assert_eq 201 "$(cat "$scratch/late.status")" "status of the late write (body $(cat "$scratch/late.body"))"
+	assert_eq "Late" "$(users_psql -c "SELECT name FROM users WHERE email = '$email'")" "the row"
+}
+
 test_create_user_422_409_415_like_register() {
 	local email password
 	email=$(new_email)
