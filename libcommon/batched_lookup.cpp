@@ -73,7 +73,7 @@ void BatchedLookup::send_batch(const std::shared_ptr<std::vector<Lookup>>& batch
     for (const auto& l : *batch) keys.push_back(l.key);
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(batch->front().deadline - now);
     ++in_flight_;
-    db_.query(sql_, {pg_text_array(keys)}, std::max(left, std::chrono::milliseconds(1)),
+    db_.query(sql_, {pg_text_array(keys)}, std::max(left, std::chrono::milliseconds(1)), PgStatement::read,
               [this, alive = alive_, batch](PgResult result, const std::string& error) {
                   if (!*alive) return;
                   --in_flight_;

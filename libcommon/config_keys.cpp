@@ -81,7 +81,7 @@ const std::vector<KeySpec>& config_keys() {
          "(or the connection's start), however slowly it trickles"},
         {"HEALTH_TIMEOUT_MS", "2000", K::integer, 50, 60000, nullptr, kHttpDaemons,
          "milliseconds /health waits for PostgreSQL or Redis before calling it down"},
-        {"SHUTDOWN_TIMEOUT", "10", K::integer, 0, 3600, nullptr, kHttpDaemons | kJobWorker,
+        {"SHUTDOWN_TIMEOUT", "15", K::integer, 0, 3600, nullptr, kHttpDaemons | kJobWorker,
          "seconds SIGTERM waits for in-flight requests (job-worker: running jobs) before exiting anyway"},
         {"WELCOME_EMAIL", "true", K::boolean, 0, 0, nullptr, kAuthApi,
          "queue a send_email job with a welcome message after each registration"},

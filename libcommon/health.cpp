@@ -41,7 +41,7 @@ void add_health_route(Router& router, PgClient& db, RedisClient& redis, std::chr
     router.add("GET", "/health", [&db, &redis, timeout](const std::shared_ptr<Exchange>& ex) {
         auto check = std::make_shared<HealthCheck>();
         check->ex = ex;
-        db.query("SELECT 1", {}, timeout, ex->guarded([check](PgResult, const std::string& error) {
+        db.query("SELECT 1", {}, timeout, PgStatement::read, ex->guarded([check](PgResult, const std::string& error) {
             check->database = error.empty() ? "ok" : error;
             check->done();
         }));

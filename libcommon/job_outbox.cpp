@@ -54,7 +54,7 @@ void JobOutbox::kick(std::function<void()> done) {
 
 void JobOutbox::round() {
     busy_ = true;
-    db_.query(kClaim, {}, db_timeout_, [this](PgResult result, const std::string& error) {
+    db_.query(kClaim, {}, db_timeout_, PgStatement::write, [this](PgResult result, const std::string& error) {
         if (!error.empty()) {
             if (error != db_problem_) log_.warning(kNoRequest, "cannot read the job outbox: " + error);
             db_problem_ = error;
@@ -99,7 +99,7 @@ void JobOutbox::queue_rows(std::vector<Row> rows) {
                                   tally->problem;
             if (tally->problem != redis_problem_) log_.warning(kNoRequest, problem);
             redis_problem_ = tally->problem;
-            db_.query(kUnclaim, {pg_text_array(tally->left)}, db_timeout_, [](PgResult, const std::string&) {
+            db_.query(kUnclaim, {pg_text_array(tally->left)}, db_timeout_, PgStatement::write, [](PgResult, const std::string&) {
                 // Best effort: a claim that stays runs out within a minute.
             });
             // Redis took none: registrations stop trying until the next poll.
@@ -111,7 +111,7 @@ void JobOutbox::queue_rows(std::vector<Row> rows) {
             finish_round(false);
             return;
         }
-        db_.query(kDelete, {pg_text_array(tally->queued)}, db_timeout_,
+        db_.query(kDelete, {pg_text_array(tally->queued)}, db_timeout_, PgStatement::write,
                   [this, tally](PgResult, const std::string& error) {
                       // A row not deleted is queued again when its claim runs out.
                       if (!error.empty())

@@ -9,8 +9,8 @@ constexpr std::chrono::seconds kOverflowIdle{30};
 PgClient::PgClient(EventLoop& loop, PgSettings settings)
     : loop_(loop), settings_(std::move(settings)), shrink_(loop, [this] { close_idle_overflow(); }) {}
 
-void PgClient::query(std::string sql, PgParams params, std::chrono::milliseconds timeout, Callback cb,
-                     PgStatement kind) {
+void PgClient::query(std::string sql, PgParams params, std::chrono::milliseconds timeout, PgStatement kind,
+                     Callback cb) {
     PgConnection* best = nullptr;
     for (auto& c : connections_)
         if (best == nullptr || c->load() < best->load()) best = c.get();
@@ -23,7 +23,7 @@ void PgClient::query(std::string sql, PgParams params, std::chrono::milliseconds
         best = connections_.back().get();
         if (connections_.size() > settings_.pool_size) shrink_.arm(kOverflowIdle);
     }
-    best->query(std::move(sql), std::move(params), timeout, std::move(cb), kind);
+    best->query(std::move(sql), std::move(params), timeout, kind, std::move(cb));
 }
 
 void PgClient::close_idle_overflow() {

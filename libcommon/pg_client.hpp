@@ -30,8 +30,7 @@ public:
 
     PgClient(EventLoop& loop, PgSettings settings);
 
-    void query(std::string sql, PgParams params, std::chrono::milliseconds timeout, Callback cb,
-               PgStatement kind = PgStatement::read);
+    void query(std::string sql, PgParams params, std::chrono::milliseconds timeout, PgStatement kind, Callback cb);
 
     std::size_t connections() const { return connections_.size(); }
 

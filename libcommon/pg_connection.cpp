@@ -46,8 +46,8 @@ PgConnection::~PgConnection() {
     if (conn_ != nullptr) PQfinish(conn_);
 }
 
-void PgConnection::query(std::string sql, PgParams params, std::chrono::milliseconds timeout, Callback cb,
-                         PgStatement kind) {
+void PgConnection::query(std::string sql, PgParams params, std::chrono::milliseconds timeout, PgStatement kind,
+                         Callback cb) {
     queue_.push_back(
         {std::move(sql), std::move(params), std::chrono::steady_clock::now() + timeout, std::move(cb), kind});
     if (state_ == State::idle) start_next();
@@ -76,7 +76,9 @@ void PgConnection::start_next() {
 
 void PgConnection::arm_statement_deadline(const Query& q) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(q.deadline - std::chrono::steady_clock::now());
-    if (q.kind == PgStatement::write) left = std::max(left, statement_timeout_ + kAnswerGrace);
+    // A write's execution, not its prepare, which commits nothing.
+    if (q.kind == PgStatement::write && preparing_name_.empty())
+        left = std::max(left, statement_timeout_ + kAnswerGrace);
     deadline_.arm(std::max(left, std::chrono::milliseconds(0)));
 }
 
@@ -179,14 +181,12 @@ void PgConnection::on_readable() {
 void PgConnection::complete(PgResult result, const std::string& error) {
     io_.reset();
     if (!preparing_name_.empty() && error.empty()) {
-        // The statement is prepared; now run it, within the same deadline
-        // (a write: the server's limit counts from now).
+        // The statement is prepared; start_next runs it as any other, or
+        // fails it unsent if its deadline went by meanwhile.
         prepared_[queue_.front().sql] = std::exchange(preparing_name_, std::string());
+        deadline_.cancel();
         state_ = State::idle;
-        if (send_query(queue_.front())) {
-            arm_statement_deadline(queue_.front());
-            flush();
-        }
+        start_next();
         return;
     }
     deadline_.cancel();
@@ -250,6 +250,10 @@ void PgConnection::on_io(int, short what, void* self_ptr) {
 }
 
 void PgConnection::on_deadline() {
+    if (state_ != State::connecting && !queue_.empty() && queue_.front().kind == PgStatement::write &&
+        preparing_name_.empty())
+        log_.error(kNoRequest, "gave up on a write " + std::to_string((statement_timeout_ + kAnswerGrace).count()) +
+                                   " ms after sending it; whether it committed is unknown");
     // libpq 15 can only cancel with a blocking call; dropping the connection
     // frees the loop at once and the next query reconnects.
     drop_connection(state_ == State::connecting ? "timed out connecting" : "timed out waiting for the server");

@@ -29,11 +29,14 @@ using PgParams = std::vector<std::optional<std::string>>;
 
 // What the connection does when a statement's deadline passes while the
 // server runs it. A read is given up at its deadline (the connection is
-// dropped). A write is waited for until the server has ended it, which its
+// dropped). A write, once its execution is sent (before the deadline, or
+// never), is waited for until the server has ended it, which its
 // statement_timeout does within that time of the statement's start, plus a
-// moment for the answer: its caller must learn whether it committed, since
-// a 503 has to change nothing. A statement that waited for a connection is
-// started late, so the server's limit alone outlasts the caller's deadline.
+// second for the answer: its caller must learn whether it committed, since
+// a 503 has to change nothing. A statement that waited for a connection
+// starts late, so the server's limit alone outlasts the caller's deadline.
+// (The server's limit does not cover the commit itself: a slow WAL flush
+// can still outlast the wait, which the log then says.)
 enum class PgStatement { read, write };
 
 struct PgResultDeleter {
@@ -55,8 +58,7 @@ public:
     PgConnection(const PgConnection&) = delete;
     PgConnection& operator=(const PgConnection&) = delete;
 
-    void query(std::string sql, PgParams params, std::chrono::milliseconds timeout, Callback cb,
-               PgStatement kind = PgStatement::read);
+    void query(std::string sql, PgParams params, std::chrono::milliseconds timeout, PgStatement kind, Callback cb);
     // Queries queued or running here.
     std::size_t load() const { return queue_.size(); }
 

@@ -144,7 +144,7 @@ std::string User::json_text() const {
 }
 
 void UsersStore::run(const std::string& sql, PgParams params, PgStatement kind, Callback cb) {
-    db_.query(sql, std::move(params), timeout_, [cb = std::move(cb)](PgResult result, const std::string& error) {
+    db_.query(sql, std::move(params), timeout_, kind, [cb = std::move(cb)](PgResult result, const std::string& error) {
         if (!error.empty()) {
             cb(failure(result.get(), error));
             return;
@@ -161,7 +161,7 @@ void UsersStore::run(const std::string& sql, PgParams params, PgStatement kind, 
         bool found = PQnfields(result.get()) > 0 ? !out.users.empty() : std::strcmp(PQcmdTuples(result.get()), "0") != 0;
         out.status = found ? StoreStatus::ok : StoreStatus::not_found;
         cb(std::move(out));
-    }, kind);
+    });
 }
 
 void UsersStore::create(const std::string& email, const std::string& hashed_password, const std::string& name,

@@ -144,33 +144,43 @@ test_create_user_201_with_location_and_user_body() {
 # statement_timeout counts from its start: users-api waits for its outcome
 # instead of answering 503 at its own deadline while it can still commit
 # (it did: the row was there after the 503, for an outside review).
+# backends_are N APP [WAIT_EVENT_TYPE]: APP has N backends (waiting on
+# that kind of event).
+backends_are() {
+	[[ $(users_psql -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = '$2'${3:+ AND wait_event_type = '$3'}") == "$1" ]]
+}
+
 test_a_late_write_is_answered_by_its_outcome() {
-	local email password postmaster holder_sql
+	local email password postmaster holder_sql timeout_ms started
 	email=$(new_email)
 	password=$(new_password)
+	timeout_ms=$(sed -n 's/^DATABASE_TIMEOUT_MS=//p' "$config" | tail -n1)
+	timeout_ms=${timeout_ms:-5000}
 	postmaster=$(head -n1 "$(readlink -f "$STACK_DIR/pg")/data/postmaster.pid")
 	# An uncommitted row with the same address: the daemon's INSERT waits for it.
 	holder_sql="BEGIN; INSERT INTO users (email, hashed_password, name) VALUES ('$email',
 		'\$2b\$04\$$(printf 'a%.0s' {1..53})', 'holder'); SELECT pg_sleep(60);"
 	PGAPPNAME=late-write-holder users_psql -c "$holder_sql" >/dev/null 2>&1 &
 	test_pids+=("$!")
-	wait_until 5 bash -c "[[ \$(psql -h 127.0.0.1 -p $PG_PORT -U postgres -X -A -t -d usersuite \
-		-c \"SELECT count(*) FROM pg_stat_activity WHERE application_name = 'late-write-holder' AND state = 'active'\") == 1 ]]" ||
-		fail "the holding transaction did not start"
-	# users-api must connect anew, while the postmaster is stopped: 3 s of
-	# its 5 s DATABASE_TIMEOUT_MS go by before its INSERT starts.
+	wait_until 5 backends_are 1 late-write-holder Timeout || fail "the holding transaction did not start"
+	# users-api must connect anew, while the postmaster is stopped: six
+	# tenths of its DATABASE_TIMEOUT_MS go by before its INSERT starts.
 	users_psql -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'users-api'" >/dev/null
+	wait_until 5 backends_are 0 users-api || fail "users-api's connections did not end"
 	kill -STOP "$postmaster"
 	at_exit "kill -CONT $postmaster"
+	started=$(date +%s%3N)
 	curl -s -o "$scratch/late.body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
 		--data-binary "$(json_object email "$email" password "$password" name Late)" "$base_url/api/v1/users" \
 		>"$scratch/late.status" &
 	local client=$!
-	sleep 3
+	sleep "$(awk -v t="$timeout_ms" 'BEGIN {print t * 0.6 / 1000}')"
 	kill -CONT "$postmaster"
-	# Past the daemon's 5 s, within the server's 5 s from the INSERT's start:
-	# the holder goes, and the waiting INSERT commits.
-	sleep 3
+	wait_until 5 backends_are 1 users-api Lock || fail "users-api's INSERT did not come to wait behind the holder"
+	# Past the daemon's deadline, well within the server's limit from the
+	# INSERT's start: the holder goes, and the waiting INSERT commits.
+	local wait_ms=$((started + timeout_ms + 500 - $(date +%s%3N)))
+	if ((wait_ms > 0)); then sleep "$(awk -v t="$wait_ms" 'BEGIN {print t / 1000}')"; fi
 	users_psql -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'late-write-holder'" >/dev/null
 	wait "$client" || true
 	assert_eq 201 "$(cat "$scratch/late.status")" "status of the late write (body $(cat "$scratch/late.body"))"
@@ -499,13 +509,13 @@ test_put_empty_object_and_unknown_fields_change_nothing() {
 	assert_json .created_at "$(jq -r .created_at <<<"$USER_BODY")"
 	users_put "$TOKEN" "$USER_ID" '{"id": 1, "is_admin": true, "created_at": "2000-01-01T00:00:00.000000Z", "hashed_password": "x"}'
 	assert_status 200
+	users_assert_user "$USER_EMAIL" Steady
+	assert_json .id "$USER_ID"
+	assert_json .created_at "$(jq -r .created_at <<<"$USER_BODY")"
 	# An unknown field is ignored with a \u0000 in it too (FastAPI's reading).
 	users_put "$TOKEN" "$USER_ID" '{"x":"a\u0000b","z":-1e300}'
 	assert_status 200
 	users_assert_user "$USER_EMAIL" Steady
-	users_assert_user "$USER_EMAIL" Steady
-	assert_json .id "$USER_ID"
-	assert_json .created_at "$(jq -r .created_at <<<"$USER_BODY")"
 	login "$USER_EMAIL" "$USER_PASSWORD"
 	assert_status 200
 	# Only the field sent changes.
