@@ -32,9 +32,9 @@ public:
     // Parses an untrusted document: an object or array, no duplicate keys,
     // no trailing garbage. On failure returns nullopt and sets *error.
     static std::optional<Json> parse(std::string_view text, std::string* error);
-    // The same for an HTTP request body, where a NUL in a string is kept, as
-    // FastAPI keeps it: a field's rule refuses it where it must, and an
-    // unknown field is ignored.
+    // The same for an HTTP request body, where a NUL in a string value is
+    // kept, as FastAPI keeps it: a field's rule refuses it where it must, and
+    // an unknown field is ignored. (jansson still refuses one in a key.)
     static std::optional<Json> parse_request_body(std::string_view text, std::string* error);
 
     Json& set(std::string_view key, Json value);

@@ -112,6 +112,7 @@ TEST(JsonParseRequestBody, StaysStrictOtherwise) {
     EXPECT_FALSE(Json::parse_request_body(R"({"a":1,"a":2})", &why));
     EXPECT_FALSE(Json::parse_request_body(R"({"a":1} x)", &why));
     EXPECT_FALSE(Json::parse_request_body(R"({"a":9223372036854775808})", &why));
+    EXPECT_FALSE(Json::parse_request_body(R"({"a\u0000":1})", &why));
     EXPECT_FALSE(Json::parse_request_body("{\"a\":\"\xff\"}", &why));
 }
 
